@@ -1,0 +1,83 @@
+"""Warm rerun time of every page through AppTest (prints figures; asserts nothing).
+
+    .venv/bin/python bench/page_reruns.py [--reruns 20]
+
+For each page: open the app, switch to the page, run any set-up (for example a training
+run, so that the warm rerun redraws real results), then time ``--reruns`` plain reruns and
+print the median and the best. "Warm" means the script is re-executed with every cache
+already filled, which is what happens whenever a learner moves an unrelated widget.
+The baseline row times a rerun of an app that only imports streamlit and writes one line,
+measured in the same process, so the page figures can be read as a ratio over that overhead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+
+def _nothing(at: AppTest) -> None:
+    pass
+
+
+# (page path for switch_page, title, set-up run before timing)
+PAGES = [
+    ("pages/sigmoid.py", "Sigmoid explorer", _nothing),
+]
+
+
+def time_reruns(at: AppTest, reruns: int) -> list[float]:
+    times = []
+    for _ in range(reruns):
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+        if at.exception:
+            raise RuntimeError(at.exception[0].value)
+    return times
+
+
+def baseline(reruns: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "baseline_app.py"
+        script.write_text('import streamlit as st\nst.write("hello")\n')
+        at = AppTest.from_file(str(script), default_timeout=60).run()
+        return time_reruns(at, reruns)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reruns", type=int, default=20)
+    args = parser.parse_args()
+
+    base = baseline(args.reruns)
+    base_median = statistics.median(base)
+    print(f"{'page':<34} {'cold run':>9} {'warm median':>12} {'warm best':>10} {'x baseline':>11}")
+    print(
+        f"{'(baseline: one st.write)':<34} {'':>9} {base_median * 1000:>10.1f}ms {min(base) * 1000:>8.1f}ms {1:>11.1f}"
+    )
+    for path, title, setup in PAGES:
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+        start = time.perf_counter()
+        at.run()
+        at.switch_page(path).run()
+        setup(at)
+        cold = time.perf_counter() - start
+        if at.exception:
+            raise RuntimeError(f"{title}: {at.exception[0].value}")
+        times = time_reruns(at, args.reruns)
+        med = statistics.median(times)
+        print(f"{title:<34} {cold:>8.2f}s {med * 1000:>10.1f}ms {min(times) * 1000:>8.1f}ms {med / base_median:>11.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Logit Lab entry point: page config, navigation over the pages, and the sidebar."""
+
+import streamlit as st
+
+from engine.device import describe_device, pick_device
+from pages._common import remember_widget_values
+
+st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
+
+PAGES = [
+    st.Page("pages/sigmoid.py", title="Sigmoid explorer", icon="〰️", default=True),
+]
+
+remember_widget_values()
+page = st.navigation(PAGES)
+
+with st.sidebar:
+    st.markdown("**Logit Lab**: logistic and softmax regression, step by step, computed with PyTorch.")
+    st.caption(f"Compute device: **{describe_device(pick_device())}**")
+
+page.run()
