@@ -29,9 +29,16 @@ def _nothing(at: AppTest) -> None:
     pass
 
 
+def _loss_steps(at: AppTest) -> None:
+    """Loss comparison: take 30 steps from the plateau demo start, so both paths and tables are drawn."""
+    for _ in range(3):
+        at.button(key="loss_step_10").click().run()
+
+
 # (page path for switch_page, title, set-up run before timing)
 PAGES = [
     ("pages/sigmoid.py", "Sigmoid explorer", _nothing),
+    ("pages/losses.py", "Loss comparison (30 steps taken)", _loss_steps),
 ]
 
 

@@ -8,9 +8,10 @@ Each page has its own section below.
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from engine import sigmoid
+from engine import charts, losses, sigmoid
 
 # --- Sigmoid explorer -----------------------------------------------------------------------
 
@@ -29,6 +30,52 @@ def activations_frame(names: tuple[str, ...], x_min, x_max):
 
 
 # --- Loss comparison ------------------------------------------------------------------------
+
+# x and y arrive as tuples of floats (engine.losses.as_sequence), so they hash cheaply.
+# Built charts are cached too: building an Altair chart costs more than computing its numbers.
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def loss_grid(x: tuple, y: tuple, w_range: tuple, b_range: tuple, n: int = 60):
+    return losses.loss_grid(x, y, w_range, b_range, n)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def plateau_start(x: tuple, y: tuple, lr: float, steps: int = 50):
+    return losses.plateau_start(x, y, lr, steps)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def compare_paths(x: tuple, y: tuple, w: float, b: float, lr: float, steps: int):
+    return losses.compare_paths(x, y, w, b, lr, steps)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def loss_curve_chart(x: tuple, y: tuple, kind: str, b: float, w_range: tuple, current_w: float, current_loss: float):
+    """(chart, non-convex W stretches) of one loss over W at this b."""
+    frame = losses.curves_over_w(x, y, b, w_range)
+    curve = frame[frame["loss"] == kind]
+    spans = losses.nonconvex_spans(curve)
+    chart = charts.loss_curve_chart(
+        curve, kind=kind, b=b, current_w=current_w, current_loss=current_loss, nonconvex=spans
+    )
+    return chart, spans
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def loss_surface_chart(x: tuple, y: tuple, w_range: tuple, b_range: tuple, path, kind: str):
+    grid = loss_grid(x, y, w_range, b_range, 60)
+    return charts.loss_surface_chart(grid, path, kind=kind, log_color=kind == "bce")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def softmax_ce_details(z: tuple, labels: tuple, n_classes: int):
+    return losses.softmax_ce_details(np.reshape(z, (-1, n_classes)), labels)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def neg_log_chart(samples, z_edge: float):
+    return charts.neg_log_chart(losses.neg_log_curves(z_edge), samples)
 
 
 # --- Softmax regression & MNIST -------------------------------------------------------------
