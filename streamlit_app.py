@@ -3,16 +3,14 @@
 import streamlit as st
 
 from engine.device import describe_device, pick_device
-from pages._common import remember_widget_values
 
 st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
 
 PAGES = [
-    st.Page("pages/sigmoid.py", title="Sigmoid explorer", icon="〰️", default=True),
-    st.Page("pages/losses.py", title="Loss comparison", icon="📉"),
+    st.Page("pages/sigmoid.py", title="Sigmoid explorer", icon=":material/function:", default=True),
+    st.Page("pages/losses.py", title="Loss comparison", icon=":material/trending_down:"),
 ]
 
-remember_widget_values()
 page = st.navigation(PAGES)
 
 with st.sidebar:

@@ -1,22 +1,28 @@
 """Small Streamlit helpers shared by the pages (not a page itself: it is not in the navigation).
 
-Widget keys: a widget whose value should survive a switch to another page and back uses a
-key that starts with ``keep_`` (for example ``keep_sig_w``). Streamlit forgets the state of
-widgets that were not drawn in a run; ``remember_widget_values`` (called by
-``streamlit_app.py`` before every page) re-stores those keys so they are not forgotten.
-Never give the ``keep_`` prefix to buttons, file uploaders, data editors or forms: their
-values cannot be set through ``st.session_state``.
+Widget values: a widget whose value should survive a switch to another page and back gets a
+key that starts with ``keep_`` (for example ``keep_sig_w``) and ``persist_state="session"``;
+Streamlit forgets the state of other widgets whose page is not drawn. ``st.data_editor`` has no
+``persist_state``: a page keeps its edited table in ``st.session_state`` itself.
+
+Every page calls :func:`enter_page` first.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-KEEP_PREFIX = "keep_"
 
+def enter_page() -> None:
+    """Make a first visit straight to a page URL (``/losses``) run through ``streamlit_app.py``.
 
-def remember_widget_values() -> None:
-    """Re-store every ``keep_`` widget value so it outlives a page switch."""
-    for key in list(st.session_state.keys()):
-        if isinstance(key, str) and key.startswith(KEEP_PREFIX):
-            st.session_state[key] = st.session_state[key]
+    A folder called ``pages/`` next to the entry script puts Streamlit in its old
+    "pages folder" mode until the entry script first calls ``st.navigation``. On a freshly
+    started server, a visitor whose first request is a page URL would get that page file on
+    its own: no navigation, no sidebar, no page config. Leaving that mode and rerunning sends
+    the same request through the entry script, which then shows the requested page.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -12,6 +12,7 @@ import streamlit as st
 
 from engine import cache
 from engine import losses as L
+from pages._common import enter_page
 
 MAX_STEPS = 2000
 PLATEAU_STEPS = 50
@@ -19,6 +20,8 @@ SLUGS = {"Exam scores (45–70)": "exam", "Study hours (1–4)": "hours"}
 SOURCES = ("BCE path, current point", "MSE path, current point", "probabilities typed by hand")
 TYPED_P = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1], "p": [0.05, 0.3, 0.9, 0.2, 0.6, 0.95]})
 NAMES = {"mse": "MSE after sigmoid", "bce": "BCE"}
+
+enter_page()
 
 
 # --- helpers (UI only: every number comes from engine.losses) --------------------------------
@@ -120,7 +123,9 @@ st.subheader("1 · Two losses, one dataset")
 data_col, curve_col = st.columns([1, 2.6], gap="large")
 with data_col:
     st.session_state.setdefault("keep_loss_dataset", next(iter(L.DATASETS)))
-    dataset = st.radio("Data", list(L.DATASETS), key="keep_loss_dataset", help="From the course notes.")
+    dataset = st.radio(
+        "Data", list(L.DATASETS), key="keep_loss_dataset", persist_state="session", help="From the course notes."
+    )
     slug = SLUGS[dataset]
     table = persistent_editor(
         f"table_{slug}",
@@ -221,6 +226,7 @@ else:
             step=box.w_step,
             format=f"%.{decimals(box.w_step)}f",
             key="keep_loss_w0",
+            persist_state="session",
         )
         st.slider(
             "Start b",
@@ -229,6 +235,7 @@ else:
             step=box.b_step,
             format=f"%.{decimals(box.b_step)}f",
             key="keep_loss_b0",
+            persist_state="session",
         )
     with lr_col:
         st.number_input(
@@ -237,6 +244,7 @@ else:
             step=lr_hint,
             format="%g",
             key="keep_loss_lr",
+            persist_state="session",
             help="How far each step goes along the negative gradient.",
         )
         st.caption(
@@ -352,7 +360,7 @@ else:
         "Near 0 for a confident right answer, huge for a confident wrong one. The loss is their mean."
     )
     st.session_state.setdefault("keep_loss_psource", SOURCES[0])
-    source = st.radio("ŷ comes from", SOURCES, key="keep_loss_psource", horizontal=True)
+    source = st.radio("ŷ comes from", SOURCES, key="keep_loss_psource", persist_state="session", horizontal=True)
     ways = None
     if source == SOURCES[2]:
         typed_col, hint_col = st.columns([1, 2.6], gap="large")

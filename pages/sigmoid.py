@@ -4,6 +4,9 @@ import streamlit as st
 
 from engine import cache, charts
 from engine import sigmoid as sg
+from pages._common import enter_page
+
+enter_page()
 
 DEFAULTS = {
     "keep_sig_w": 1.0,
@@ -46,6 +49,7 @@ with controls:
         5.0,
         step=0.1,
         key="keep_sig_w",
+        persist_state="session",
         help="Bigger |W| makes the S steeper; a negative W flips it; W = 0 flattens it to the constant σ(b).",
     )
     b = st.slider(
@@ -54,6 +58,7 @@ with controls:
         5.0,
         step=0.1,
         key="keep_sig_b",
+        persist_state="session",
         help="b slides the curve left and right: the midpoint σ = 0.5 sits at x* = −b/W.",
     )
     x_min, x_max = st.slider(
@@ -62,22 +67,26 @@ with controls:
         20.0,
         step=0.5,
         key="keep_sig_xrange",
+        persist_state="session",
         help="The stretch of x drawn on the chart. The tutorials use −5 to 5.",
     )
     st.markdown("**Overlays from the course notes**")
     w_family = st.toggle(
         "W = 0.5, 1, 2 (b = 0)",
         key="keep_sig_wfam",
+        persist_state="session",
         help="From the course notes: W changes how steep the S is.",
     )
     b_family = st.toggle(
         "b = 0.5, 1, 1.5 (W = 1)",
         key="keep_sig_bfam",
+        persist_state="session",
         help="From the course notes: b moves the S sideways.",
     )
     show_deriv = st.toggle(
         "Derivative σ′(z)",
         key="keep_sig_deriv",
+        persist_state="session",
         help="σ′(z) = σ(z)(1 − σ(z)): how fast σ changes. It is largest, 0.25, at z = 0, and almost 0 on the flat ends: "
         "that is where learning with a sigmoid slows down.",
     )
@@ -120,7 +129,7 @@ st.subheader("Probe a point")
 st.caption("Type an x and follow it through the model: first the straight line, then the sigmoid, then the threshold.")
 probe_cols = st.columns([1, 1, 1, 1])
 with probe_cols[0]:
-    x_probe = st.number_input("x", step=0.5, format="%.3f", key="keep_sig_probe_x")
+    x_probe = st.number_input("x", step=0.5, format="%.3f", key="keep_sig_probe_x", persist_state="session")
 p = sg.probe(x_probe, w, b, THRESHOLD)
 probe_cols[1].metric("z = Wx + b", f"{p.z:.4f}")
 probe_cols[2].metric("σ(z)", f"{p.p:.4f}")
@@ -134,7 +143,7 @@ st.latex(
 st.divider()
 st.subheader("Compare activation functions")
 st.caption("The course asks you to look at other ways of bending a straight line. They are drawn against z itself.")
-names = st.multiselect("Functions", list(sg.ACTIVATIONS), key="keep_sig_acts")
+names = st.multiselect("Functions", list(sg.ACTIVATIONS), key="keep_sig_acts", persist_state="session")
 if names:
     st.altair_chart(
         charts.activations_chart(cache.activations_frame(tuple(names), x_min, x_max)),
@@ -152,7 +161,9 @@ st.caption(
     "The textbook formula then breaks: its gradient turns into NaN and log σ into −∞, which poisons training. "
     "torch.sigmoid and F.logsigmoid are written to avoid the overflow."
 )
-x_stab = st.number_input("x (try −1000 or 1000)", step=100.0, format="%.1f", key="keep_sig_stab_x")
+x_stab = st.number_input(
+    "x (try −1000 or 1000)", step=100.0, format="%.1f", key="keep_sig_stab_x", persist_state="session"
+)
 table = sg.stability_table(x_stab)
 st.dataframe(
     table.rename(columns={"finite": "finite value and gradient"}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -67,11 +68,10 @@ def _free_port() -> int:
 SERVER_ENV: dict[str, str] = {}
 
 
-@pytest.fixture(scope="session")
-def served_app(tmp_path_factory):
+@contextlib.contextmanager
+def serve_app(log_path: Path):
     """Serve the app with ``streamlit run`` on a free 127.0.0.1 port; yield its URL; stop it by PID."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     env = {**os.environ, **SERVER_ENV, "PYTHONUNBUFFERED": "1"}
     cmd = [
         sys.executable,
@@ -115,6 +115,13 @@ def served_app(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def served_app(tmp_path_factory):
+    """The app served once for the whole test session (see :func:`serve_app`)."""
+    with serve_app(tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

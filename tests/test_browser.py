@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests.conftest import serve_app
 from tests.helpers import screenshot_path
 
 pytestmark = pytest.mark.browser
@@ -41,3 +42,22 @@ def test_sigmoid_page_probe_and_slider(page):
     assert re.search(r"x\* = −b/W = 0\.00 / 1\.10", page.locator("body").inner_text())
 
     page.screenshot(path=str(screenshot_path("sigmoid.png")), full_page=False)
+
+
+def test_first_visit_straight_to_a_page_url_gets_the_whole_app(browser, tmp_path):
+    """A shared link such as /losses, opened first on a freshly started server, still runs the
+    entry script: the page comes with the app's navigation and sidebar."""
+    with serve_app(tmp_path / "streamlit.log") as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            tab = context.new_page()
+            tab.set_default_timeout(60_000)
+            tab.goto(url + "/losses")
+            tab.get_by_role("heading", name="Loss comparison, step by step").wait_for()
+            nav = tab.locator('[data-testid="stSidebarNav"]')
+            nav.get_by_text("Sigmoid explorer").wait_for()
+            assert "streamlit app" not in nav.inner_text().lower()
+            assert "Compute device" in tab.locator('[data-testid="stSidebar"]').inner_text()
+            assert tab.title() == "Logit Lab"  # the entry script's page config ran
+        finally:
+            context.close()

@@ -105,3 +105,14 @@ def test_values_survive_reruns_and_reset(at):
     at.button(key="sig_reset").click().run()
     assert at.slider(key="keep_sig_w").value == 1.0
     assert at.toggle(key="keep_sig_deriv").value is False
+
+
+def test_values_survive_a_switch_to_another_page_and_back(at):
+    at.slider(key="keep_sig_w").set_value(3.0).run()
+    at.number_input(key="keep_sig_probe_x").set_value(1.0).run()
+    at.switch_page("pages/losses.py").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Loss comparison")
+    at.switch_page("pages/sigmoid.py").run()
+    assert at.slider(key="keep_sig_w").value == 3.0
+    assert metrics(at)["z = Wx + b"] == "3.0000"
