@@ -9,6 +9,7 @@ st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
 
 PAGES = [
     st.Page("pages/sigmoid.py", title="Sigmoid explorer", icon="〰️", default=True),
+    st.Page("pages/softmax.py", title="Softmax & MNIST", icon="🔢"),
 ]
 
 remember_widget_values()
