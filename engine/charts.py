@@ -258,7 +258,7 @@ def confusion_frame(confusion, selected: tuple[int, int] | None = None) -> pd.Da
     return frame
 
 
-def confusion_chart(confusion, *, selected: tuple[int, int] | None = None, size: int = 420) -> alt.LayerChart:
+def confusion_chart(confusion, *, selected: tuple[int, int] | None = None, cell: int = 38) -> alt.LayerChart:
     """10 x 10 heat map with counts; a click selects a (true, predicted) cell (selection ``cell``)."""
     frame = confusion_frame(confusion, selected)
     classes = sorted(frame["true"].unique().tolist())
@@ -274,7 +274,7 @@ def confusion_chart(confusion, *, selected: tuple[int, int] | None = None, size:
             color=alt.Color(
                 "count:Q",
                 scale=alt.Scale(type="symlog", scheme="blues"),
-                legend=alt.Legend(title="count", orient="bottom", gradientLength=size - 60),
+                legend=alt.Legend(title="count", orient="right", gradientLength=cell * 8),
             ),
             stroke=alt.condition(alt.datum.selected, alt.value("#E45756"), alt.value("white")),
             strokeWidth=alt.condition(alt.datum.selected, alt.value(3), alt.value(0.5)),
@@ -298,7 +298,7 @@ def confusion_chart(confusion, *, selected: tuple[int, int] | None = None, size:
             color=alt.condition(alt.datum.count > big, alt.value("white"), alt.value("#1F2933")),
         )
     )
-    return alt.layer(cells, text).properties(width=size, height=size)
+    return alt.layer(cells, text).properties(width=alt.Step(cell), height=alt.Step(cell))
 
 
 def per_class_accuracy_chart(frame: pd.DataFrame, height: int = 260) -> alt.LayerChart:

@@ -368,10 +368,12 @@ def confusion_section(fit, data) -> None:
         st.markdown("**Most confused pairs**")
         if len(pairs):
             st.dataframe(
-                pairs.rename(columns={"true": "true digit", "predicted": "predicted as"}),
+                pairs.rename(columns={"true": "true digit", "predicted": "predicted as"}).assign(
+                    **{"share of true class": pairs["share of true class"] * 100}
+                ),
                 hide_index=True,
                 width="stretch",
-                column_config={"share of true class": st.column_config.NumberColumn(format="percent")},
+                column_config={"share of true class": st.column_config.NumberColumn(format="%.1f %%")},
             )
         else:
             st.caption("No mix-ups at all.")

@@ -68,11 +68,21 @@ SERVER_ENV: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")
-def served_app(tmp_path_factory):
+def tiny_mnist_root(tmp_path_factory):
+    """A tiny MNIST (300 + 100 images as torchvision IDX files) for the served app's Softmax page."""
+    from tests.tiny_mnist import write_tiny_mnist
+
+    return write_tiny_mnist(tmp_path_factory.mktemp("mnist"), n_train=300, n_test=100)
+
+
+@pytest.fixture(scope="session")
+def served_app(tmp_path_factory, tiny_mnist_root):
     """Serve the app with ``streamlit run`` on a free 127.0.0.1 port; yield its URL; stop it by PID."""
+    from engine.mnist import DATA_ENV
+
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, **SERVER_ENV, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **SERVER_ENV, DATA_ENV: str(tiny_mnist_root), "PYTHONUNBUFFERED": "1"}
     cmd = [
         sys.executable,
         "-m",
