@@ -1,5 +1,8 @@
 """MNIST on disk: find it, fetch it (online or offline), load it, and turn a photo into an MNIST digit.
 
+torch and torchvision are imported only where needed, so ``python -m engine.mnist`` returns in a
+fraction of a second when the data is already there.
+
 Where the data lives: ``$LOGIT_LAB_DATA_DIR`` when set, else ``data/`` at the repository root
 (git-ignored). Under it, torchvision's own layout: ``<root>/MNIST/raw/*-ubyte``.
 
@@ -33,9 +36,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 DATA_ENV = "LOGIT_LAB_DATA_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -455,6 +461,7 @@ def ensure_mnist(
 
 def load_mnist(root: str | os.PathLike | None = None) -> MnistData:
     """Read MNIST through ``torchvision.datasets.MNIST(download=False)``: uint8 images, int64 labels."""
+    import torch
     from torchvision.datasets import MNIST
 
     root = Path(root) if root is not None else default_root()
