@@ -64,7 +64,8 @@ class _FitStore:
             self.fits[key] = fit
             self.fits.move_to_end(key)
             while len(self.fits) > self.max_entries:
-                self.fits.popitem(last=False)
+                old, _ = self.fits.popitem(last=False)
+                self.key_locks.pop(old, None)
 
     def key_lock(self, key: tuple) -> threading.Lock:
         with self.lock:
