@@ -16,10 +16,11 @@ Two routes compute the same steps:
 
 Tests check that both routes give the same weights after an epoch.
 
-Seeding follows the course notes: ``torch.manual_seed(seed)`` right before the model is built.
-Mini-batch order is drawn exactly as ``DataLoader(shuffle=True)`` draws it after that seed (one
-base-seed draw, one sampler-seed draw, then ``randperm``), but from a private copy of the RNG
-state, so concurrent sessions of the app cannot disturb each other's runs.
+Seeding follows the course notes: the model starts as ``torch.manual_seed(seed); nn.Linear(d, C)``
+would build it, and the mini-batch order is drawn exactly as ``DataLoader(shuffle=True)`` draws
+it after that (one base-seed draw, one sampler-seed draw, then ``randperm``). All of it comes
+from a private generator seeded with ``seed`` (the same stream), never from torch's global one,
+so concurrent sessions of the app cannot disturb each other's runs.
 
 On the CPU, training runs with one intra-op thread (``single_intraop_thread``): these
 128 x 784 x 10 steps are far too small for OpenMP to pay off, and on a busy machine the thread
@@ -172,21 +173,23 @@ def single_intraop_thread(enabled: bool = True) -> Iterator[None]:
 
 # --- Seeding -------------------------------------------------------------------------------------
 
-_SEED_LOCK = threading.Lock()
-
 
 def seeded_linear(d: int, n_classes: int, seed: int) -> tuple[nn.Linear, torch.Tensor]:
-    """``torch.manual_seed(seed)`` then ``nn.Linear(d, C)``, as the course notes do.
+    """The layer ``torch.manual_seed(seed); nn.Linear(d, C)`` builds, without touching the global RNG.
 
-    Returns the layer and a copy of the global RNG state right after it was built, so later
-    draws can continue that stream privately. The lock keeps two sessions from interleaving
-    their seed and their layer initialisation.
+    ``nn.Linear.reset_parameters`` is replayed (Kaiming-uniform weight, uniform bias) on a private
+    generator seeded with ``seed``: the same mt19937 stream, so the same numbers as the course
+    notes, while other sessions that seed or draw from torch's global generator at the same
+    moment can neither disturb this run nor be disturbed by it. Returns the layer and the
+    generator's state right after it, from which the batch order continues.
     """
-    with _SEED_LOCK:
-        torch.manual_seed(seed)
-        layer = nn.Linear(d, n_classes)
-        state = torch.get_rng_state()
-    return layer, state
+    gen = torch.Generator().manual_seed(seed)
+    layer = nn.Linear(d, n_classes, device="meta").to_empty(device="cpu")
+    with torch.no_grad():
+        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=gen)
+        bound = 1 / math.sqrt(d) if d > 0 else 0
+        nn.init.uniform_(layer.bias, -bound, bound, generator=gen)
+    return layer, gen.get_state()
 
 
 class DataLoaderOrder:

@@ -159,6 +159,17 @@ def test_same_inputs_same_numbers(tiny):
     assert not np.array_equal(a.weight, c.weight)
 
 
+@pytest.mark.parametrize(("d", "classes", "seed"), [(4, 3, 1), (784, 10, 777), (2, 2, 0)])
+def test_seeded_linear_is_manual_seed_then_nn_linear(d, classes, seed):
+    global_before = torch.get_rng_state()
+    layer, state = sm.seeded_linear(d, classes, seed)
+    assert torch.equal(torch.get_rng_state(), global_before)  # the global generator was not touched
+    torch.manual_seed(seed)
+    reference = nn.Linear(d, classes)
+    assert torch.equal(layer.weight, reference.weight) and torch.equal(layer.bias, reference.bias)
+    assert torch.equal(state, torch.get_rng_state())
+
+
 def test_seeded_runs_do_not_disturb_each_other_across_threads(tiny):
     kw = dict(n_classes=10, lr=0.1, epochs=2, batch_size=16, X_test=tiny.test_images, y_test=tiny.test_labels)
     alone = {s: sm.train_softmax(tiny.train_images, tiny.train_labels, seed=s, **kw).weight for s in (1, 2, 3, 4)}
