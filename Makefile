@@ -10,7 +10,7 @@ RUNTIME_STAMP := $(VENV)/.stamp-runtime
 DEV_STAMP := $(VENV)/.stamp-dev
 PORT ?= 8501
 
-.PHONY: run test lint bench screenshots clean-venv
+.PHONY: run mnist test lint bench bench-mnist screenshots clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,14 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@
 
+# MNIST for the Softmax page: quick when data/ already has it; offline or failing, the app still
+# starts (its Softmax page then offers a Fetch button).
 run: $(RUNTIME_STAMP)
+	@$(PY) -m engine.mnist || echo "[mnist] not fetched now; starting the app anyway (the Softmax page has a Fetch button)."
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+mnist: $(RUNTIME_STAMP)
+	$(PY) -m engine.mnist
 
 test: $(DEV_STAMP)
 	$(PY) -m ruff check .
@@ -36,6 +42,9 @@ lint: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(PY) bench/page_reruns.py
+
+bench-mnist: $(DEV_STAMP) mnist
+	$(PY) bench/mnist_epoch.py
 
 # Re-take the README screenshots (docs/*.png) with the browser tests.
 screenshots: $(DEV_STAMP)

@@ -13,6 +13,9 @@ measured in the same process, so the page figures can be read as a ratio over th
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -35,10 +38,32 @@ def _loss_steps(at: AppTest) -> None:
         at.button(key="loss_step_10").click().run()
 
 
+def _softmax_table(at: AppTest) -> None:
+    at.button(key="smx_t_train").click().run()
+
+
+def _softmax_mnist(at: AppTest) -> None:
+    from engine import mnist
+
+    if not mnist.has_mnist():
+        from tests.tiny_mnist import write_tiny_mnist
+
+        missing = mnist.raw_folder(mnist.default_root())
+        tiny = write_tiny_mnist(Path(tempfile.mkdtemp(prefix="bench-mnist-")), n_train=600, n_test=200)
+        os.environ[mnist.DATA_ENV] = str(tiny)
+        atexit.register(shutil.rmtree, tiny, True)
+        print(f"(no MNIST in {missing}: the MNIST tab row uses a tiny stand-in; `python -m engine.mnist` fetches it)")
+    at.session_state["keep_smx_tab"] = "MNIST"
+    at.run()
+    at.button(key="smx_m_train").click().run()
+
+
 # (page path for switch_page, title, set-up run before timing)
 PAGES = [
     ("pages/sigmoid.py", "Sigmoid explorer", _nothing),
     ("pages/losses.py", "Loss comparison (30 steps taken)", _loss_steps),
+    ("pages/softmax.py", "Softmax & MNIST: small table", _softmax_table),
+    ("pages/softmax.py", "Softmax & MNIST: MNIST tab", _softmax_mnist),
 ]
 
 

@@ -8,10 +8,13 @@ Each page has its own section below.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 import streamlit as st
 
-from engine import charts, losses, sigmoid
+from engine import charts, losses, mnist, sigmoid, softmax
 
 # --- Sigmoid explorer -----------------------------------------------------------------------
 
@@ -79,3 +82,82 @@ def neg_log_chart(samples, z_edge: float):
 
 
 # --- Softmax regression & MNIST -------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading MNIST into memory…")
+def mnist_data(root: str) -> mnist.MnistData:
+    """MNIST as uint8/int64 tensors, loaded once per data folder and shared by every session."""
+    return mnist.load_mnist(root)
+
+
+class _FitStore:
+    """Trained MNIST models by (data folder, settings), shared by every session, newest last."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self.fits: OrderedDict[tuple, softmax.SoftmaxFit] = OrderedDict()
+        self.lock = threading.Lock()
+        self.key_locks: dict[tuple, threading.Lock] = {}
+
+    def get(self, key: tuple) -> softmax.SoftmaxFit | None:
+        with self.lock:
+            fit = self.fits.get(key)
+            if fit is not None:
+                self.fits.move_to_end(key)
+            return fit
+
+    def put(self, key: tuple, fit: softmax.SoftmaxFit) -> None:
+        with self.lock:
+            self.fits[key] = fit
+            self.fits.move_to_end(key)
+            while len(self.fits) > self.max_entries:
+                old, _ = self.fits.popitem(last=False)
+                self.key_locks.pop(old, None)
+
+    def key_lock(self, key: tuple) -> threading.Lock:
+        with self.lock:
+            return self.key_locks.setdefault(key, threading.Lock())
+
+
+@st.cache_resource(show_spinner=False)
+def _mnist_fit_store() -> _FitStore:
+    return _FitStore(max_entries=16)
+
+
+def cached_mnist_fit(root: str, seed: int, epochs: int, batch_size: int, lr: float, optimizer: str):
+    """The shared fit for these settings if some session already trained it, else None."""
+    return _mnist_fit_store().get((root, seed, epochs, batch_size, lr, optimizer))
+
+
+def train_mnist(
+    root: str, seed: int, epochs: int, batch_size: int, lr: float, optimizer: str, on_epoch=None
+) -> softmax.SoftmaxFit:
+    """Train on MNIST once per data folder and settings for the whole app.
+
+    Not an ``st.cache_*`` function on purpose: ``on_epoch`` draws progress into the page, and
+    Streamlit cannot replay elements drawn into containers made outside a cached function.
+    The store itself is an ``st.cache_resource``. A per-settings lock makes a second session
+    that asks for the same run wait for the first one instead of training it again (a class
+    pressing Train with the defaults trains once). Treat the returned fit as read-only.
+    """
+    key = (root, seed, epochs, batch_size, lr, optimizer)
+    store = _mnist_fit_store()
+    with store.key_lock(key):
+        fit = store.get(key)
+        if fit is None:
+            data = mnist_data(root)
+            fit = softmax.train_softmax(
+                data.train_images,
+                data.train_labels,
+                n_classes=10,
+                lr=lr,
+                epochs=epochs,
+                batch_size=batch_size,
+                seed=seed,
+                optimizer=optimizer,
+                X_test=data.test_images,
+                y_test=data.test_labels,
+                on_epoch=on_epoch,
+            )
+            store.put(key, fit)
+    return fit

