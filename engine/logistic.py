@@ -252,20 +252,31 @@ def train_logistic(
     probs = torch.empty(window, n, device=device)
 
     def snapshot():
-        return copy.deepcopy(model.state_dict()), copy.deepcopy(opt.state_dict())
+        params = [p.detach().clone() for p in model.parameters()]
+        return params, (copy.deepcopy(opt.state_dict()) if opt.state else None)
 
     def restore(state) -> None:
-        model.load_state_dict(state[0])
-        opt.load_state_dict(copy.deepcopy(state[1]))
+        params, opt_state = state
+        with torch.no_grad():
+            for p, saved in zip(model.parameters(), params, strict=True):
+                p.copy_(saved)
+        if opt_state is not None:
+            opt.load_state_dict(copy.deepcopy(opt_state))
+        else:
+            opt.state.clear()
+
+    # F.binary_cross_entropy rejects a NaN probability (overflowed weights): on the CPU with a
+    # RuntimeError, which the loop below turns into an "overflow" divergence; on a GPU with a
+    # device-side assert that would break the process, so there NaN is passed on as 0.5 (the
+    # identity for every other value, forward and backward: the numbers stay the tutorial's) and
+    # the NaN kept in `probs` is caught at the window check.
+    guard_nan = device.type != "cpu"
 
     def step(k: int, slot: int | None) -> None:
         h = torch.sigmoid(model(Xt))
         if slot is not None:
-            probs[slot] = h.detach().reshape(-1)  # NaN here (overflowed weights) is caught at the window check
-        # F.binary_cross_entropy rejects NaN inputs (a device-side assert on CUDA): pass NaN as 0.5
-        # instead. For every other value this is the identity, forward and backward, so the numbers
-        # stay exactly those of the tutorial loop.
-        cost = F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5), yt)
+            probs[slot] = h.detach().reshape(-1)
+        cost = F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5) if guard_nan else h, yt)
         losses[k] = cost.detach()
         opt.zero_grad()
         cost.backward()
@@ -291,8 +302,15 @@ def train_logistic(
     start = 0
     while start < E:
         stop = min(start + window, E)
-        for k in range(start, stop):
-            step(k, k - start)
+        k = start
+        try:
+            for k in range(start, stop):
+                step(k, k - start)
+        except RuntimeError:
+            if not bool(torch.isnan(probs[k - start]).any()):
+                raise
+            losses[k] = math.nan  # this row's probabilities are NaN: the weights overflowed
+            stop = k + 1
         acc, p_true_min, has_nan = window_stats(stop - start)
         accuracy[start:stop] = acc
         overflow = has_nan | ~torch.isfinite(losses[start:stop])
