@@ -9,6 +9,7 @@ st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
 
 PAGES = [
     st.Page("pages/sigmoid.py", title="Sigmoid explorer", icon="〰️", default=True),
+    st.Page("pages/logistic.py", title="Logistic regression", icon=":material/scatter_plot:"),
 ]
 
 remember_widget_values()
