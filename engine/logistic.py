@@ -81,15 +81,23 @@ class Divergence:
     z: float | None  # that row's z = Wx + b at that step
 
     def explain(self, lr: float) -> str:
+        where = f" (training row {self.row + 1}, z = {self.z:.4g})" if self.row is not None else ""
+        if self.cause == "saturated" and self.step == 0:
+            return (
+                f"Before the first step the loss is already infinite{where}: the starting W and b put a row so far "
+                "on the wrong side that σ(z) rounds to exactly 0 or 1 in float32, so log(0) = −∞. The features are "
+                "too large for this start: standardize them, or start from W = 0, b = 0."
+            )
         if self.cause == "saturated":
-            where = f" (data row {self.row + 1}, z = {self.z:.4g})" if self.row is not None else ""
             return (
                 f"At step {self.step} the loss became infinite{where}: with lr = {lr:g} the steps were so large "
                 "that z = Wx + b shot far past 0 and σ(z) rounded to exactly 0 or 1 in float32 on the wrong "
                 "side of a label, so log(0) = −∞. PyTorch caps that at 100 and the row's gradient is 0: "
                 "training cannot recover."
             )
-        return f"At step {self.step} the loss became NaN or infinite: with lr = {lr:g} the weights overflowed float32."
+        return (
+            f"At step {self.step} the loss became NaN or infinite: with lr = {lr:g} the weights overflowed float32."
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -236,7 +244,11 @@ def train_logistic(
         Xt = (Xt - mean) / std
     Xt = Xt.to(device)
     yt = torch.tensor(yn).reshape(-1, 1).to(device)
-    y_bool = yt.reshape(-1) > 0.5
+    # Per-row helpers for the window check, so it costs few passes over the data:
+    # p_true = P(own label) = (1 - y) + h * (2y - 1), and #correct = #(y = 0) + (h >= t) @ (2y - 1).
+    y_sign = yt.reshape(-1) * 2 - 1
+    y_off = 1 - yt.reshape(-1)
+    n_zero = float(y_off.sum())
 
     model = init_linear(d, settings.init, settings.seed)
     init_weight = model.weight.detach()[0].double().numpy().copy()
@@ -288,11 +300,15 @@ def train_logistic(
         for k in range(base, upto):
             step(k, None)
 
-    def window_stats(count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def window_stats(count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Accuracy and the smallest P(own label) of each row of the window (NaN when h has a NaN).
+
+        Both are exact: the counts are small integers in float32, and 1 + (-h) is 1 - h.
+        """
         h = probs[:count]
-        correct = (h >= settings.threshold) == y_bool
-        p_true = torch.where(y_bool, h, 1 - h)
-        return correct.float().mean(dim=1), p_true.amin(dim=1), torch.isnan(h).any(dim=1)
+        correct = n_zero + (h >= settings.threshold).to(h.dtype) @ y_sign
+        p_true_min = torch.addcmul(y_off, h, y_sign).amin(dim=1)  # amin propagates NaN
+        return correct / n, p_true_min
 
     good = snapshot()  # state before step `checked`
     previous_good = None  # (state, step) of the check before
@@ -311,9 +327,9 @@ def train_logistic(
                 raise
             losses[k] = math.nan  # this row's probabilities are NaN: the weights overflowed
             stop = k + 1
-        acc, p_true_min, has_nan = window_stats(stop - start)
+        acc, p_true_min = window_stats(stop - start)
         accuracy[start:stop] = acc
-        overflow = has_nan | ~torch.isfinite(losses[start:stop])
+        overflow = torch.isnan(p_true_min) | ~torch.isfinite(losses[start:stop])
         bad = overflow | ~(p_true_min > P_TRUE_FLOOR)
         if bool(bad.any()):
             first_in_window = int(torch.nonzero(bad)[0])
@@ -327,7 +343,7 @@ def train_logistic(
                 with torch.no_grad():
                     z = model(Xt).reshape(-1)
                     h = torch.sigmoid(z)
-                    idx = int(torch.argmin(torch.where(y_bool, h, 1 - h)))
+                    idx = int(torch.argmin(torch.addcmul(y_off, h, y_sign)))
                 row, zval = idx, float(z[idx])
             replay(state, base, max(first - 1, 0))  # keep the last good parameters (row first - 1)
             divergence = Divergence(step=first, cause=cause, row=row, z=zval)

@@ -198,6 +198,17 @@ def test_learning_rate_suggestion_for_raw_exam_scores():
     assert adam.tried == (30.0, 10.0, 3.0, 1.0, 0.3)
 
 
+def test_a_start_that_is_already_infinite_is_explained_as_such():
+    """Scores in the thousands with PyTorch's random init: some row is saturated before any step."""
+    X = [[1e3], [2e3], [3e3], [4e3]]
+    fit = lg.train_logistic(X, [1, 1, 0, 0], lr=0.1, epochs=100, init="random", seed=1)
+    assert fit.diverged and fit.divergence.step == 0 and len(fit.history) == 0
+    assert fit.weight == pytest.approx(fit.init_weight)  # nothing to keep but the start
+    assert "Before the first step" in fit.divergence.explain(0.1)
+    hint = lg.suggest_learning_rate(X, [1, 1, 0, 0], lg.TrainSettings(lr=0.1, epochs=100, init="random", seed=1))
+    assert hint.same is None and hint.standardized is not None and hint.standardized.accuracy_end == 1.0
+
+
 def test_overflowing_weights_are_caught_not_crashed():
     fit = lg.train_logistic([[3e38], [0.0], [-3e38], [1.0]], [0, 1, 1, 0], lr=1e4, epochs=10)
     assert fit.diverged and fit.divergence.cause == "overflow" and fit.divergence.step == 1
