@@ -150,6 +150,14 @@ def tex_equation(weights, bias: float, names, tilde: bool = False, per_line: int
     return r"\begin{aligned}[t] &" + r" \\ &".join(lines) + r"\end{aligned}"
 
 
+MARKDOWN_SPECIALS = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>$~|#"})
+
+
+def md(text) -> str:
+    """User-provided text (file, column and class names, cell values) made inert in Markdown."""
+    return str(text).translate(MARKDOWN_SPECIALS)
+
+
 def fmt_metric(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
@@ -214,7 +222,7 @@ source = st.radio("Where the table comes from", SOURCES, key="keep_log_source", 
 
 if source == SOURCES[0]:
     kind = "preset"
-    pick, info = st.columns([1.1, 1.6], gap="large")
+    pick, info = st.columns([1.3, 1.6], gap="large")
     with pick:
         st.selectbox(
             "Preset from the course notes",
@@ -275,8 +283,10 @@ else:
             state.log_failure = None
     if upload is not None and state.get("log_upload_error"):
         kept = state.log_tables["upload"]
-        keep_note = f" The table below is still **{kept['name']}**." if kept else ""
-        st.error(f"**{upload.name}** could not be used: {state.log_upload_error}{keep_note}", icon=":material/block:")
+        keep_note = f" The table below is still **{md(kept['name'])}**." if kept else ""
+        st.error(
+            f"**{md(upload.name)}** could not be used: {md(state.log_upload_error)}{keep_note}", icon=":material/block:"
+        )
 
 table = state.log_tables[kind]
 if table is None:
@@ -295,7 +305,7 @@ frame = table["frame"]
 if kind == "upload":
     columns = [str(c) for c in frame.columns]
     st.caption(
-        f"**{table['name']}**: read as {table['encoding']}, {table['delimiter']}-separated; "
+        f"**{md(table['name'])}**: read as {table['encoding']}, {table['delimiter']}-separated; "
         f"{len(frame):,} rows × {len(columns)} columns."
     )
     if state.keep_log_label not in columns:
@@ -331,7 +341,7 @@ if editable:
     column_config = {}
     for name in frame.columns:
         if name == label and kind == "preset":
-            options = sorted(set(frame[name].tolist()), key=str)
+            options = sorted(set(PRESETS[table["preset"]].frame()[name].tolist()), key=str)
             column_config[name] = st.column_config.SelectboxColumn(name, options=options, required=True)
         elif pd.api.types.is_bool_dtype(frame[name]):
             column_config[name] = st.column_config.CheckboxColumn(name)
@@ -368,9 +378,9 @@ st.download_button(
 
 prepared, data_error, data_fp = prepared_data(table, current, features, label, dropna)
 if data_error:
-    st.error(data_error, icon=":material/block:")
+    st.error(md(data_error), icon=":material/block:")
 else:
-    mapping = ", ".join(f"**{name}** → {value}" for name, value in prepared.mapping.items())
+    mapping = ", ".join(f"**{md(name)}** → {value}" for name, value in prepared.mapping.items())
     dropped = ""
     if dropna:
         kept_rows = len(prepared.y)
@@ -381,7 +391,7 @@ else:
         )
     st.markdown(
         f"Training on **{len(prepared.y):,}** rows × **{len(prepared.features)}** feature(s) "
-        f"({', '.join(prepared.features)}). Labels in '{prepared.label}': {mapping}.{dropped}"
+        f"({md(', '.join(prepared.features))}). Labels in '{md(prepared.label)}': {mapping}.{dropped}"
     )
 
 # --- 2. Settings ----------------------------------------------------------------------------
@@ -508,14 +518,20 @@ if failure is not None and failure["key"] == current_key:
             f"loss falls from {t.loss_start:.4f} to {t.loss_end:.4f} in {fit_bad.settings.epochs:,} steps, "
             f"accuracy {t.accuracy_end:.1%})."
         )
+    if sug is not None and sug.same is None and sug.tried:
+        lines.append(
+            f"No smaller learning rate ({sug.tried[0]:g} down to {sug.tried[-1]:g} tried) trains on these features "
+            "as they are."
+        )
     if sug is not None and sug.standardized is not None:
         t = sug.standardized
+        lead = "Or turn on" if sug.same is not None else "Turn on"
         lines.append(
-            f"Or turn on **Standardize**: the features are then on a scale of about 1, and lr = {t.lr:g} reaches "
+            f"{lead} **Standardize**: the features are then on a scale of about 1, and lr = {t.lr:g} reaches "
             f"accuracy {t.accuracy_end:.1%} (loss {t.loss_end:.4f})."
         )
     if sug is not None and sug.same is None and sug.standardized is None:
-        lines.append("No smaller learning rate on the ladder 1000, 300, … 1e-5 trains either: check the data.")
+        lines.append("Standardizing does not help either: check the data (are the labels right?).")
     lines.append("Your table is unchanged; the results below are from the last run that worked.")
     st.error("\n\n".join(lines), icon=":material/warning:")
     fix_cols = st.columns(3)
@@ -556,7 +572,7 @@ if current_key is None:
 else:
     if current_key[0] != result["key"][0]:
         stale_reasons.append(
-            "the table changed" if result["table_name"] == table["name"] else f"the table is now {table['name']}"
+            "the table changed" if result["table_name"] == table["name"] else f"the table is now {md(table['name'])}"
         )
     if current_key[1] != result["key"][1]:
         stale_reasons.append("settings changed: " + "; ".join(settings_changes(result["key"][1], current_key[1])))
@@ -570,7 +586,9 @@ if stale_reasons:
 source_note = (
     "from the cache (same data and settings as an earlier run)" if result["cached"] else f"in {result['seconds']:.2f} s"
 )
-st.caption(f"Trained on **{result['table_name']}** ({n:,} rows) with {describe_settings(fit.settings)}; {source_note}.")
+st.caption(
+    f"Trained on **{md(result['table_name'])}** ({n:,} rows) with {describe_settings(fit.settings)}; {source_note}."
+)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("final loss", f"{fit.final_loss:.4f}", help="BCE after the last step.")
 m2.metric(
@@ -602,7 +620,7 @@ if fit.settings.standardize:
     st.dataframe(scale, hide_index=True, width="stretch")
     if fit.constant_columns:
         names = ", ".join(features_r[i] for i in fit.constant_columns)
-        st.caption(f"Constant column(s) {names}: std is 0, so they were only centred (std taken as 1).")
+        st.caption(f"Constant column(s) {md(names)}: std is 0, so they were only centred (std taken as 1).")
 
 hist, every = logistic.history_for_chart(fit.history)
 thinned = f" (every {every}th of {len(fit.history):,} epochs shown)" if every > 1 else ""
@@ -627,7 +645,9 @@ with left:
         index=[f"true {classes[0]} (0)", f"true {classes[1]} (1)"],
     )
     st.dataframe(counts, width="stretch")
-    st.caption(f"TN = {conf.tn:,}, FP = {conf.fp:,}, FN = {conf.fn:,}, TP = {conf.tp:,}. Class 1 is '{classes[1]}'.")
+    st.caption(
+        f"TN = {conf.tn:,}, FP = {conf.fp:,}, FN = {conf.fn:,}, TP = {conf.tp:,}. Class 1 is '{md(classes[1])}'."
+    )
 with right:
     k1, k2, k3, k4 = st.columns(4)
     k1.metric("accuracy", f"{conf.accuracy:.4f}")
@@ -669,8 +689,8 @@ if d == 1:
     if cross is not None:
         side = "above" if fit.weight[0] > 0 else "below"
         st.caption(
-            f"The curve crosses the threshold {fit.settings.threshold:g} at {features_r[0]} = {cross:.4g}: "
-            f"values {side} it are predicted '{classes[1]}'."
+            f"The curve crosses the threshold {fit.settings.threshold:g} at {md(features_r[0])} = {cross:.4g}: "
+            f"values {side} it are predicted '{md(classes[1])}'."
         )
 elif d == 2:
     points["x"], points["y_feature"] = X[shown_idx, 0], X[shown_idx, 1]
@@ -687,7 +707,7 @@ elif d == 2:
     )
     st.altair_chart(view, width="stretch")
     st.caption(
-        f"The dashed line is W1·{features_r[0]} + W2·{features_r[1]} + b = logit({fit.settings.threshold:g}): "
+        f"The dashed line is W1·{md(features_r[0])} + W2·{md(features_r[1])} + b = logit({fit.settings.threshold:g}): "
         "points on the orange side are predicted class 1."
     )
 else:
@@ -737,7 +757,7 @@ if asked:
     p_new = float(fit.predict_proba(x_new)[0])
     cls = classes[1] if p_new >= fit.settings.threshold else classes[0]
     st.success(
-        f"z = {z_new:.4f}, σ(z) = P({classes[1]}) = {p_new:.4f} → predicted **{cls}** "
+        f"z = {z_new:.4f}, σ(z) = P({md(classes[1])}) = {p_new:.4f} → predicted **{md(cls)}** "
         f"({'≥' if p_new >= fit.settings.threshold else '<'} threshold {fit.settings.threshold:g})."
     )
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import codecs
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -304,6 +307,22 @@ def test_predict_this_input(at):
     assert "predicted **1**" in at.success[0].value
 
 
+def test_the_shown_script_gives_the_shown_w_and_b(at):
+    pick_preset(at, "table_6x3")
+    at.toggle(key="keep_log_standardize").set_value(True).run()
+    train(at)
+    fit = at.session_state["log_result"]["fit"]
+    done = subprocess.run(
+        [sys.executable, "-c", at.code[0].value], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    printed = dict(line.split(" = ", 1) for line in done.stdout.splitlines() if line.startswith(("W = ", "b = ")))
+    assert ast.literal_eval(printed["W"]) == pytest.approx(fit.weight.tolist(), rel=1e-6, abs=1e-7)
+    assert ast.literal_eval(printed["b"]) == pytest.approx(fit.bias, rel=1e-6, abs=1e-7)
+    for w in fit.weight:
+        assert f"{abs(w):.4f}" in equation(at)
+
+
 def test_code_and_downloads_are_offered(at):
     train(at)
     [code] = at.code
@@ -401,6 +420,14 @@ def test_unreadable_uploads_are_explained_and_the_table_is_kept(at, case, conten
     assert at.data_editor[0].value.shape == (5, 2)
     assert equation(at) == shown  # the last result is untouched
     assert not at.button(key="log_train").disabled
+
+
+def test_file_names_and_cells_are_shown_as_text_not_markdown(at):
+    to_upload(at)
+    upload(at, b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "[click](https://example.com).csv")
+    assert r"**\[click\](https://example.com).csv** could not be used" in errors(at)
+    upload(at, b"hours,passed\n1,0\n**2**,0\n3,1\n", "cells.csv")
+    assert r"row 2 holds '\*\*2\*\*'" in errors(at)
 
 
 # Files that read fine but cannot be trained on as they are: (case, bytes, words in the message)
