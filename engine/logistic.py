@@ -95,9 +95,7 @@ class Divergence:
                 "side of a label, so log(0) = −∞. PyTorch caps that at 100 and the row's gradient is 0: "
                 "training cannot recover."
             )
-        return (
-            f"At step {self.step} the loss became NaN or infinite: with lr = {lr:g} the weights overflowed float32."
-        )
+        return f"At step {self.step} the loss became NaN or infinite: with lr = {lr:g} the weights overflowed float32."
 
 
 @dataclass(frozen=True, eq=False)
