@@ -256,7 +256,9 @@ def train_logistic(
 
     E = settings.epochs
     callback_every = max(1, math.ceil(E / MAX_CALLBACKS))
-    window = max(1, min(callback_every, WINDOW_FLOATS // max(n, 1)))
+    # steps between checks: at least 32 (each check costs a host sync and a snapshot), at most what
+    # keeps the window of probabilities under WINDOW_FLOATS; callbacks come at checks
+    window = max(1, min(max(callback_every, 32), WINDOW_FLOATS // max(n, 1)))
     losses = torch.empty(E, device=device)
     accuracy = torch.empty(E, device=device)
     probs = torch.empty(window, n, device=device)
