@@ -294,6 +294,10 @@ if table is None:
         "No CSV yet. Upload one above, or switch to the course presets. Each row is one example; "
         "choose the feature columns and the label column (two classes: 0/1, yes/no, TRUE/FALSE, 합격/불합격, …) below."
     )
+    if state.log_result is not None:
+        st.caption(
+            f"Your last result (trained on {md(state.log_result['table_name'])}) is kept: it shows again with a table."
+        )
     st.stop()
 
 # Fold the editor's edits into the table once its widget state is gone (after a page switch).

@@ -341,8 +341,10 @@ def test_code_and_downloads_are_offered(at):
 
 
 def test_upload_a_csv_and_train(at):
+    train(at)  # a preset result first: it must not be lost by going to the upload view
     to_upload(at)
     assert "No CSV yet" in at.info[0].value
+    assert "Your last result (trained on 6×2 table" in " ".join(c.value for c in at.caption)
     upload(at, GOOD_CSV, "study.csv")
     assert "**study.csv**: read as UTF-8, comma-separated; 5 rows × 2 columns." in " ".join(c.value for c in at.caption)
     assert at.selectbox(key="keep_log_label").value == "passed"
