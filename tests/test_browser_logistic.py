@@ -39,5 +39,6 @@ def test_upload_train_and_see_the_equation(page, served_app, tmp_path):
     assert equation.is_visible()
     assert "Stale" not in page.locator("body").inner_text()
 
-    equation.scroll_into_view_if_needed()
+    page.get_by_role("heading", name="4. Results").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
     page.screenshot(path=str(screenshot_path("logistic.png")), full_page=False)
