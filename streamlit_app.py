@@ -8,6 +8,7 @@ st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
 
 PAGES = [
     st.Page("pages/sigmoid.py", title="Sigmoid explorer", icon=":material/function:", default=True),
+    st.Page("pages/logistic.py", title="Logistic regression", icon=":material/scatter_plot:"),
     st.Page("pages/losses.py", title="Loss comparison", icon=":material/trending_down:"),
     st.Page("pages/softmax.py", title="Softmax & MNIST", icon=":material/grid_view:"),
 ]

@@ -32,6 +32,21 @@ def _nothing(at: AppTest) -> None:
     pass
 
 
+def _logistic_trained(at: AppTest) -> None:
+    """Train the default preset (the notes' 6×2 table), so the rerun redraws every result."""
+    at.button(key="log_train").click().run()
+
+
+def _logistic_100k(at: AppTest) -> None:
+    """Upload a 100,000 × 10 CSV (the one bench/logistic_epochs.py times) and train 200 epochs on it."""
+    from bench.logistic_epochs import big_csv
+
+    at.radio(key="keep_log_source").set_value("Upload a CSV").run()
+    at.file_uploader(key="log_upload").set_value(("big.csv", big_csv(), "text/csv")).run()
+    at.number_input(key="keep_log_epochs").set_value(200).run()
+    at.button(key="log_train").click().run()
+
+
 def _loss_steps(at: AppTest) -> None:
     """Loss comparison: take 30 steps from the plateau demo start, so both paths and tables are drawn."""
     for _ in range(3):
@@ -61,6 +76,8 @@ def _softmax_mnist(at: AppTest) -> None:
 # (page path for switch_page, title, set-up run before timing)
 PAGES = [
     ("pages/sigmoid.py", "Sigmoid explorer", _nothing),
+    ("pages/logistic.py", "Logistic regression (6×2, trained)", _logistic_trained),
+    ("pages/logistic.py", "Logistic regression (100k×10 CSV)", _logistic_100k),
     ("pages/losses.py", "Loss comparison (30 steps taken)", _loss_steps),
     ("pages/softmax.py", "Softmax & MNIST: small table", _softmax_table),
     ("pages/softmax.py", "Softmax & MNIST: MNIST tab", _softmax_mnist),

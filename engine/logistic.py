@@ -1,0 +1,666 @@
+"""Binary logistic regression, trained the way the course notes train it.
+
+Model: ``nn.Linear(d, 1)`` followed by ``torch.sigmoid``; loss: ``F.binary_cross_entropy``
+(mean over the rows); optimizer: ``optim.SGD`` or ``optim.Adam`` on the full batch, in float32.
+``epochs`` is the number of optimizer steps and history row k is the loss *before* step k, which
+is what the tutorials print inside ``for epoch in range(nb_epochs + 1)``.
+
+Divergence: the loss "becomes infinite" when some row's predicted probability for its own label
+rounds to exactly 0 in float32 (σ(z) = 1 for a row labelled 0 once z ≥ 16.64, or σ(z) ≈ 0 for a
+row labelled 1 once z ≤ -88.7). The course notes' own formula ``-(y log H + (1-y) log(1-H))``
+then returns inf; ``F.binary_cross_entropy`` hides it by clamping log at -100, and that row's
+gradient is exactly 0, so training can no longer recover. A NaN or inf loss (overflow) counts
+too. Training stops there, the history keeps the rows before it, and the fit carries the last
+good parameters. The check runs on the device every few steps (no host sync per step).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn, optim
+
+from engine.device import pick_device
+
+OPTIMIZERS = ("sgd", "adam")
+INITS = ("zeros", "random")
+MAX_EPOCHS = 100_000
+MAX_CALLBACKS = 200
+# F.binary_cross_entropy clamps log(p) at -100: a row whose probability for its own label is at or
+# below e^-100 (0 in float32, or a denormal) has an infinite loss in exact arithmetic.
+LOG_CLAMP = 100.0
+P_TRUE_FLOOR = math.exp(-LOG_CLAMP)
+# Per-check window of kept probabilities: at most this many floats (window rows x samples).
+WINDOW_FLOATS = 4_000_000
+
+OnEpoch = Callable[[int, dict], None]
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that decides a run besides the data. Hashable, so it can key a cache."""
+
+    lr: float
+    epochs: int
+    optimizer: str = "sgd"
+    init: str = "zeros"
+    seed: int = 0
+    standardize: bool = False
+    threshold: float = 0.5
+
+    def check(self) -> None:
+        """Raise ValueError with a plain message when a setting is out of range."""
+        if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"The learning rate must be a positive number; got {self.lr!r}.")
+        if not isinstance(self.epochs, int | np.integer) or not 1 <= int(self.epochs) <= MAX_EPOCHS:
+            raise ValueError(f"Epochs must be a whole number from 1 to {MAX_EPOCHS:,}; got {self.epochs!r}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"Unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
+        if self.init not in INITS:
+            raise ValueError(f"Unknown init {self.init!r}: choose one of {', '.join(INITS)}.")
+        if not isinstance(self.seed, int | np.integer) or not 0 <= int(self.seed) < 2**63:
+            raise ValueError(f"The seed must be a whole number ≥ 0; got {self.seed!r}.")
+        if not (math.isfinite(self.threshold) and 0 < self.threshold < 1):
+            raise ValueError(f"The threshold must be strictly between 0 and 1; got {self.threshold!r}.")
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where and why a run stopped. ``step`` is the first history row whose loss was not finite."""
+
+    step: int
+    cause: str  # "saturated" or "overflow"
+    row: int | None  # the data row whose loss became infinite ("saturated" only)
+    z: float | None  # that row's z = Wx + b at that step
+
+    def explain(self, lr: float) -> str:
+        where = f" (training row {self.row + 1}, z = {self.z:.4g})" if self.row is not None else ""
+        if self.cause == "saturated" and self.step == 0:
+            return (
+                f"Before the first step the loss is already infinite{where}: the starting W and b put a row so far "
+                "on the wrong side that σ(z) rounds to exactly 0 or 1 in float32, so log(0) = −∞. The features are "
+                "too large for this start: standardize them, or start from W = 0, b = 0."
+            )
+        if self.cause == "saturated":
+            return (
+                f"At step {self.step} the loss became infinite{where}: with lr = {lr:g} the steps were so large "
+                "that z = Wx + b shot far past 0 and σ(z) rounded to exactly 0 or 1 in float32 on the wrong "
+                "side of a label, so log(0) = −∞. PyTorch caps that at 100 and the row's gradient is 0: "
+                "training cannot recover."
+            )
+        return f"At step {self.step} the loss became NaN or infinite: with lr = {lr:g} the weights overflowed float32."
+
+
+@dataclass(frozen=True, eq=False)
+class LogisticFit:
+    """A trained (or diverged) model. Weights in original units; the scaled ones when standardized."""
+
+    weight: np.ndarray  # [d] float64, original units: z = X @ weight + bias
+    bias: float
+    weight_scaled: np.ndarray  # [d] the trained parameters (== weight when not standardized)
+    bias_scaled: float
+    mean: np.ndarray | None  # [d] standardization (None when off)
+    std: np.ndarray | None
+    init_weight: np.ndarray  # [d] the parameters before step 0 (training units)
+    init_bias: float
+    history: pd.DataFrame  # epoch, loss, accuracy (row k: before step k)
+    settings: TrainSettings
+    diverged: bool = False
+    divergence: Divergence | None = None
+    final_loss: float = math.nan  # after the last step taken
+    final_accuracy: float = math.nan
+    constant_columns: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.weight.shape[0])
+
+    @property
+    def steps_taken(self) -> int:
+        return int(len(self.history)) if self.diverged else self.settings.epochs
+
+    def decision_function(self, X) -> np.ndarray:
+        """z = X W + b (float64), in original units."""
+        X64 = torch.from_numpy(np.array(X, dtype=np.float64).reshape(-1, self.n_features))
+        return (X64 @ torch.from_numpy(self.weight) + self.bias).numpy()
+
+    def predict_proba(self, X) -> np.ndarray:
+        """P(class 1 | x) = σ(X W + b) (float64)."""
+        return torch.sigmoid(torch.from_numpy(self.decision_function(X))).numpy()
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted class: 1 where the probability reaches the threshold, else 0."""
+        return (self.predict_proba(X) >= self.settings.threshold).astype(np.int64)
+
+    @property
+    def z_threshold(self) -> float:
+        """The z where σ(z) equals the threshold: logit(threshold) (0 for 0.5)."""
+        t = self.settings.threshold
+        return math.log(t / (1 - t))
+
+
+def _as_xy(X, y) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y, dtype=np.float32).reshape(-1)
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    if X.ndim != 2 or X.shape[1] < 1:
+        raise ValueError("X must be a table with at least one feature column.")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
+    if X.shape[0] < 1:
+        raise ValueError("There are no rows to train on.")
+    X = np.ascontiguousarray(X)  # row-major, like torch.FloatTensor(rows): same kernels, same rounding
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values (or numbers too large for float32).")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError("y must contain only 0 and 1.")
+    return X, y
+
+
+def standardization(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
+    """Column mean and population std of float32 ``X`` (a constant column gets std 1)."""
+    mean = X.mean(dim=0)
+    std = X.std(dim=0, unbiased=False)
+    constant = tuple(int(i) for i in torch.nonzero(std == 0).flatten().tolist())
+    std[std == 0] = 1
+    return mean, std, constant
+
+
+def init_linear(d: int, init: str, seed: int) -> nn.Linear:
+    """``nn.Linear(d, 1)`` with zeros, or exactly what ``torch.manual_seed(seed); nn.Linear(d, 1)`` gives.
+
+    The random case draws from a private generator, so the process-wide RNG (shared by every
+    user session) is neither read nor changed.
+    """
+    with torch.device("meta"):
+        layer = nn.Linear(d, 1)
+    layer = layer.to_empty(device="cpu")
+    with torch.no_grad():
+        if init == "zeros":
+            layer.weight.zero_()
+            layer.bias.zero_()
+        else:
+            gen = torch.Generator().manual_seed(int(seed))
+            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=gen)
+            bound = 1 / math.sqrt(d)
+            nn.init.uniform_(layer.bias, -bound, bound, generator=gen)
+    return layer
+
+
+def _make_optimizer(name: str, params, lr: float) -> optim.Optimizer:
+    return optim.SGD(params, lr=lr) if name == "sgd" else optim.Adam(params, lr=lr)
+
+
+def train_logistic(
+    X,
+    y,
+    *,
+    lr: float,
+    epochs: int,
+    optimizer: str = "sgd",
+    init: str = "zeros",
+    seed: int = 0,
+    standardize: bool = False,
+    threshold: float = 0.5,
+    on_epoch: OnEpoch | None = None,
+    device: torch.device | str | None = None,
+) -> LogisticFit:
+    """Train σ(XW + b) with BCE on the full batch; see the module docstring.
+
+    ``on_epoch(epoch, metrics)`` is called at most ``MAX_CALLBACKS`` times (and always for the last
+    step), with ``metrics = {"loss", "accuracy", "epochs"}`` for history row ``epoch``.
+    """
+    settings = TrainSettings(
+        lr=float(lr),
+        epochs=int(epochs),
+        optimizer=str(optimizer).lower(),
+        init=str(init).lower(),
+        seed=int(seed),
+        standardize=bool(standardize),
+        threshold=float(threshold),
+    )
+    settings.check()
+    Xn, yn = _as_xy(X, y)
+    device = torch.device(device) if device is not None else pick_device()
+    n, d = Xn.shape
+
+    # A torch-allocated copy: vectorised kernels can round differently on differently aligned
+    # memory, and the generated script (torch.FloatTensor) gets torch's alignment too.
+    Xt = torch.tensor(Xn)
+    mean = std = None
+    constant: tuple[int, ...] = ()
+    if settings.standardize:
+        mean, std, constant = standardization(Xt)
+        Xt = (Xt - mean) / std
+    Xt = Xt.to(device)
+    yt = torch.tensor(yn).reshape(-1, 1).to(device)
+    # Per-row helpers for the window check, so it costs few passes over the data:
+    # p_true = P(own label) = (1 - y) + h * (2y - 1), and #correct = #(y = 0) + (h >= t) @ (2y - 1).
+    y_sign = yt.reshape(-1) * 2 - 1
+    y_off = 1 - yt.reshape(-1)
+    n_zero = float(y_off.sum())
+
+    model = init_linear(d, settings.init, settings.seed)
+    init_weight = model.weight.detach()[0].double().numpy().copy()
+    init_bias = float(model.bias.detach()[0])
+    model = model.to(device)
+    opt = _make_optimizer(settings.optimizer, model.parameters(), settings.lr)
+
+    E = settings.epochs
+    callback_every = max(1, math.ceil(E / MAX_CALLBACKS))
+    # steps between checks: at least 32 (each check costs a host sync and a snapshot), at most what
+    # keeps the window of probabilities under WINDOW_FLOATS; callbacks come at checks
+    window = max(1, min(max(callback_every, 32), WINDOW_FLOATS // max(n, 1)))
+    losses = torch.empty(E, device=device)
+    accuracy = torch.empty(E, device=device)
+    probs = torch.empty(window, n, device=device)
+
+    def snapshot():
+        params = [p.detach().clone() for p in model.parameters()]
+        return params, (copy.deepcopy(opt.state_dict()) if opt.state else None)
+
+    def restore(state) -> None:
+        params, opt_state = state
+        with torch.no_grad():
+            for p, saved in zip(model.parameters(), params, strict=True):
+                p.copy_(saved)
+        if opt_state is not None:
+            opt.load_state_dict(copy.deepcopy(opt_state))
+        else:
+            opt.state.clear()
+
+    # F.binary_cross_entropy rejects a NaN probability (overflowed weights): on the CPU with a
+    # RuntimeError, which the loop below turns into an "overflow" divergence; on a GPU with a
+    # device-side assert that would break the process, so there NaN is passed on as 0.5 (the
+    # identity for every other value, forward and backward: the numbers stay the tutorial's) and
+    # the NaN kept in `probs` is caught at the window check.
+    guard_nan = device.type != "cpu"
+
+    def step(k: int, slot: int | None) -> None:
+        h = torch.sigmoid(model(Xt))
+        if slot is not None:
+            probs[slot] = h.detach().reshape(-1)
+        cost = F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5) if guard_nan else h, yt)
+        losses[k] = cost.detach()
+        opt.zero_grad()
+        cost.backward()
+        opt.step()
+
+    def replay(state, base: int, upto: int) -> None:
+        """Restore ``state`` (taken before step ``base``) and run steps ``base .. upto - 1`` again."""
+        restore(state)
+        for k in range(base, upto):
+            step(k, None)
+
+    def window_stats(count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Accuracy and the smallest P(own label) of each row of the window (NaN when h has a NaN).
+
+        Both are exact: the counts are small integers in float32, and 1 + (-h) is 1 - h.
+        """
+        h = probs[:count]
+        correct = n_zero + (h >= settings.threshold).to(h.dtype) @ y_sign
+        p_true_min = torch.addcmul(y_off, h, y_sign).amin(dim=1)  # amin propagates NaN
+        return correct / n, p_true_min
+
+    good = snapshot()  # state before step `checked`
+    previous_good = None  # (state, step) of the check before
+    checked = 0
+    divergence = None
+    next_callback = 0
+    start = 0
+    while start < E:
+        stop = min(start + window, E)
+        k = start
+        try:
+            for k in range(start, stop):
+                step(k, k - start)
+        except RuntimeError:
+            if not bool(torch.isnan(probs[k - start]).any()):
+                raise
+            losses[k] = math.nan  # this row's probabilities are NaN: the weights overflowed
+            stop = k + 1
+        acc, p_true_min = window_stats(stop - start)
+        accuracy[start:stop] = acc
+        overflow = torch.isnan(p_true_min) | ~torch.isfinite(losses[start:stop])
+        bad = overflow | ~(p_true_min > P_TRUE_FLOOR)
+        if bool(bad.any()):
+            first_in_window = int(torch.nonzero(bad)[0])
+            first = start + first_in_window
+            cause = "overflow" if bool(overflow[first_in_window]) else "saturated"
+            # Steps are deterministic: replay from the last good snapshot before row `first`.
+            state, base = previous_good if (first == checked and previous_good is not None) else (good, checked)
+            replay(state, base, first)  # the parameters of the bad row, to name the row and its z
+            row = zval = None
+            if cause == "saturated":
+                with torch.no_grad():
+                    z = model(Xt).reshape(-1)
+                    h = torch.sigmoid(z)
+                    idx = int(torch.argmin(torch.addcmul(y_off, h, y_sign)))
+                row, zval = idx, float(z[idx])
+            replay(state, base, max(first - 1, 0))  # keep the last good parameters (row first - 1)
+            divergence = Divergence(step=first, cause=cause, row=row, z=zval)
+            break
+        previous_good = (good, checked)
+        good = snapshot()
+        checked = stop
+        if on_epoch is not None and stop - 1 >= next_callback:
+            last = stop - 1
+            on_epoch(last, {"loss": float(losses[last]), "accuracy": float(accuracy[last]), "epochs": E})
+            next_callback = (last // callback_every + 1) * callback_every
+            if next_callback > E - 1:
+                next_callback = E - 1
+        start = stop
+
+    kept = divergence.step if divergence is not None else E
+    history = pd.DataFrame(
+        {
+            "epoch": np.arange(kept, dtype=np.int64),
+            "loss": losses[:kept].double().cpu().numpy(),
+            "accuracy": accuracy[:kept].double().cpu().numpy(),
+        }
+    )
+    with torch.no_grad():
+        h = torch.sigmoid(model(Xt))
+        final_loss = float(F.binary_cross_entropy(h, yt))
+        final_accuracy = float(((h >= settings.threshold) == yt.bool()).float().mean())
+    ws = model.weight.detach()[0].double().cpu().numpy().copy()
+    bs = float(model.bias.detach()[0])
+    if settings.standardize:
+        m64, s64 = mean.double().numpy(), std.double().numpy()
+        w_orig = ws / s64
+        b_orig = bs - float(np.sum(ws * m64 / s64))
+        mean_out, std_out = m64, s64
+    else:
+        w_orig, b_orig, mean_out, std_out = ws.copy(), bs, None, None
+    return LogisticFit(
+        weight=w_orig,
+        bias=b_orig,
+        weight_scaled=ws,
+        bias_scaled=bs,
+        mean=mean_out,
+        std=std_out,
+        init_weight=init_weight,
+        init_bias=init_bias,
+        history=history,
+        settings=settings,
+        diverged=divergence is not None,
+        divergence=divergence,
+        final_loss=final_loss,
+        final_accuracy=final_accuracy,
+        constant_columns=constant,
+    )
+
+
+# --- a learning rate that works -------------------------------------------------------------
+
+LR_LADDER = (1000.0, 300.0, 100.0, 30.0, 10.0, 3.0, 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4, 3e-5, 1e-5)
+
+
+@dataclass(frozen=True)
+class LrTrial:
+    """A candidate run that trained: its learning rate, whether features were standardized, how it ended."""
+
+    lr: float
+    standardize: bool
+    loss_start: float
+    loss_end: float
+    accuracy_end: float
+
+
+@dataclass(frozen=True)
+class LrSuggestion:
+    """What to try after a diverged run.
+
+    ``same``: the largest rate on ``LR_LADDER`` below the one that failed that trains on this data
+    with every other setting unchanged (None: none did). ``standardized``: when the run was on raw
+    features, the largest rate (the failed one included) that trains with Standardize on.
+    """
+
+    same: LrTrial | None
+    standardized: LrTrial | None
+    tried: tuple[float, ...]
+
+
+def _first_that_trains(X, y, settings: TrainSettings, rates) -> tuple[LrTrial | None, list[float]]:
+    tried = []
+    for lr in rates:
+        tried.append(lr)
+        fit = train_logistic(X, y, **{**settings.__dict__, "lr": lr})
+        if fit.diverged or len(fit.history) == 0:
+            continue
+        start = float(fit.history["loss"].iloc[0])
+        if fit.final_loss < start:
+            return LrTrial(lr, settings.standardize, start, fit.final_loss, fit.final_accuracy), tried
+    return None, tried
+
+
+def suggest_learning_rate(X, y, settings: TrainSettings) -> LrSuggestion:
+    """Find learning rates that train on this data; see ``LrSuggestion``.
+
+    A rate "trains" when a real run with it (same data, every other setting unchanged) does not
+    diverge and ends with a lower loss than it started with. Diverging runs stop at the step they
+    blow up, so the search costs about one full training run per answer.
+    """
+    below = [r for r in LR_LADDER if r < settings.lr * (1 - 1e-9)]
+    same, tried = _first_that_trains(X, y, settings, below)
+    standardized = None
+    if not settings.standardize:
+        scaled = TrainSettings(**{**settings.__dict__, "standardize": True})
+        rates = [settings.lr] + [r for r in below if r >= 1e-3]
+        standardized, _ = _first_that_trains(X, y, scaled, rates)
+    return LrSuggestion(same=same, standardized=standardized, tried=tuple(tried))
+
+
+# --- reading a fit --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Confusion:
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+
+    @property
+    def n(self) -> int:
+        return self.tp + self.fp + self.tn + self.fn
+
+    @property
+    def accuracy(self) -> float:
+        return (self.tp + self.tn) / self.n if self.n else math.nan
+
+    @property
+    def precision(self) -> float | None:
+        """TP / (TP + FP); None when nothing was predicted as class 1."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        """TP / (TP + FN); None when no row is truly class 1."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        """2PR / (P + R); None when precision or recall is undefined, or both are 0."""
+        p, r = self.precision, self.recall
+        if p is None or r is None or p + r == 0:
+            return None
+        return 2 * p * r / (p + r)
+
+    def why_undefined(self) -> dict[str, str]:
+        """A short reason for each metric that is undefined (division by zero)."""
+        out = {}
+        if self.precision is None:
+            out["precision"] = "no row was predicted as class 1, so TP + FP = 0"
+        if self.recall is None:
+            out["recall"] = "no row is truly class 1, so TP + FN = 0"
+        if self.f1 is None:
+            if "precision" in out or "recall" in out:
+                out["f1"] = "it needs both precision and recall"
+            else:
+                out["f1"] = "precision and recall are both 0"
+        return out
+
+
+def confusion(y_true, y_pred) -> Confusion:
+    t = np.asarray(y_true).reshape(-1).astype(bool)
+    p = np.asarray(y_pred).reshape(-1).astype(bool)
+    return Confusion(
+        tp=int(np.sum(t & p)),
+        fp=int(np.sum(~t & p)),
+        tn=int(np.sum(~t & ~p)),
+        fn=int(np.sum(t & ~p)),
+    )
+
+
+def predictions_frame(fit: LogisticFit, X, y, feature_names, classes: tuple[str, str]) -> pd.DataFrame:
+    """One row per data row: the features, the label, P(class 1), the predicted class and ✓/✗."""
+    X = np.asarray(X, dtype=np.float64).reshape(-1, fit.n_features)
+    y = np.asarray(y).reshape(-1).astype(np.int64)
+    p = fit.predict_proba(X)
+    pred = (p >= fit.settings.threshold).astype(np.int64)
+    frame = pd.DataFrame(X, columns=list(feature_names))
+    names = np.asarray(classes, dtype=object)
+    frame["label"] = names[y]
+    frame["y"] = y
+    frame[f"P({classes[1]})"] = p
+    frame["predicted"] = names[pred]
+    frame["correct"] = np.where(pred == y, "✓", "✗")
+    return frame
+
+
+def fitted_equation(fit: LogisticFit, feature_names, digits: int = 4) -> str:
+    """``z = 3.2530·x1 + 1.5179·x2 − 14.4819`` (original units)."""
+    terms = []
+    for i, (w, name) in enumerate(zip(fit.weight, feature_names, strict=True)):
+        sign = "−" if w < 0 else "+"
+        mag = f"{abs(w):.{digits}f}·{name}"
+        terms.append(("−" + mag) if (i == 0 and w < 0) else (mag if i == 0 else f"{sign} {mag}"))
+    b = fit.bias
+    return "z = " + " ".join(terms) + (f" − {abs(b):.{digits}f}" if b < 0 else f" + {b:.{digits}f}")
+
+
+def weights_json(fit: LogisticFit, feature_names, classes: tuple[str, str]) -> dict:
+    """Everything needed to use the model elsewhere, as plain JSON types."""
+    out = {
+        "model": "p = sigmoid(sum_i weight[i] * x[i] + bias); class 1 when p >= threshold",
+        "features": list(feature_names),
+        "weight": [float(w) for w in fit.weight],
+        "bias": float(fit.bias),
+        "threshold": fit.settings.threshold,
+        "classes": {"0": classes[0], "1": classes[1]},
+        "settings": {
+            "optimizer": fit.settings.optimizer,
+            "lr": fit.settings.lr,
+            "epochs": fit.settings.epochs,
+            "init": fit.settings.init,
+            "seed": fit.settings.seed,
+            "standardize": fit.settings.standardize,
+        },
+        "final_loss": fit.final_loss,
+        "final_accuracy": fit.final_accuracy,
+        "diverged": fit.diverged,
+    }
+    if fit.settings.standardize:
+        out["standardized"] = {
+            "mean": [float(v) for v in fit.mean],
+            "std": [float(v) for v in fit.std],
+            "weight_scaled": [float(w) for w in fit.weight_scaled],
+            "bias_scaled": float(fit.bias_scaled),
+        }
+    return out
+
+
+def sample_rows(n: int, max_points: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of at most ``max_points`` rows out of ``n`` (all rows when ``n`` is small), seeded."""
+    if n <= max_points:
+        return np.arange(n)
+    gen = torch.Generator().manual_seed(int(seed))
+    return np.sort(torch.randperm(n, generator=gen)[:max_points].numpy())
+
+
+# --- data behind the charts -----------------------------------------------------------------
+
+
+def history_for_chart(history: pd.DataFrame, max_points: int = 2000) -> tuple[pd.DataFrame, int]:
+    """Every k-th history row (and the last) so at most ``max_points`` are drawn; returns (rows, k)."""
+    n = len(history)
+    if n <= max_points:
+        return history.reset_index(drop=True), 1
+    every = math.ceil(n / max_points)
+    idx = np.unique(np.append(np.arange(0, n, every), n - 1))
+    return history.iloc[idx].reset_index(drop=True), every
+
+
+def padded_range(values, pad: float = 0.1) -> tuple[float, float]:
+    """(min, max) of ``values`` widened by ``pad`` of the span (by 1 when the span is 0)."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    span = hi - lo
+    margin = span * pad if span > 0 else 1.0
+    return lo - margin, hi + margin
+
+
+def curve_frame(fit: LogisticFit, x_min: float, x_max: float, n: int = 300) -> pd.DataFrame:
+    """One feature: x, z = Wx + b and p = σ(z) along [x_min, x_max]."""
+    x = np.linspace(x_min, x_max, n)
+    z = fit.decision_function(x.reshape(-1, 1))
+    return pd.DataFrame({"x": x, "z": z, "p": torch.sigmoid(torch.from_numpy(z)).numpy()})
+
+
+def decision_x(fit: LogisticFit) -> float | None:
+    """One feature: the x where p equals the threshold (None when W = 0)."""
+    w = float(fit.weight[0])
+    if w == 0:
+        return None
+    return (fit.z_threshold - fit.bias) / w
+
+
+def probability_grid(fit: LogisticFit, x_range, y_range, n: int = 60) -> pd.DataFrame:
+    """Two features: p = σ(W·x + b) on an n × n grid of cells (x, x2, y, y2 are the cell edges)."""
+    xe = np.linspace(x_range[0], x_range[1], n + 1)
+    ye = np.linspace(y_range[0], y_range[1], n + 1)
+    xc, yc = (xe[:-1] + xe[1:]) / 2, (ye[:-1] + ye[1:]) / 2
+    gx, gy = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    gx, gy = gx.reshape(-1), gy.reshape(-1)
+    p = fit.predict_proba(np.stack([xc[gx], yc[gy]], axis=1))
+    return pd.DataFrame({"x": xe[gx], "x2": xe[gx + 1], "y": ye[gy], "y2": ye[gy + 1], "p": p})
+
+
+def boundary_segment(fit: LogisticFit, x_range, y_range) -> pd.DataFrame:
+    """Two features: the line W1·x1 + W2·x2 + b = logit(threshold) clipped to the box (0 or 2 rows)."""
+    w1, w2 = float(fit.weight[0]), float(fit.weight[1])
+    c = fit.z_threshold - fit.bias  # w1 x + w2 y = c
+    (x0, x1), (y0, y1) = x_range, y_range
+    points = []
+    if w2 != 0:
+        for x in (x0, x1):
+            y = (c - w1 * x) / w2
+            if y0 <= y <= y1:
+                points.append((x, y))
+    if w1 != 0:
+        for y in (y0, y1):
+            x = (c - w2 * y) / w1
+            if x0 <= x <= x1:
+                points.append((x, y))
+    unique = []
+    for p in points:
+        if all(abs(p[0] - q[0]) > 1e-12 or abs(p[1] - q[1]) > 1e-12 for q in unique):
+            unique.append(p)
+    if len(unique) < 2:
+        return pd.DataFrame(columns=["x", "y"], dtype=float)
+    unique.sort()
+    return pd.DataFrame([unique[0], unique[-1]], columns=["x", "y"])
+
+
+def z_curve_frame(z_min: float, z_max: float, n: int = 300) -> pd.DataFrame:
+    """σ(z) along [z_min, z_max] (three or more features: points are placed by their z)."""
+    z = np.linspace(z_min, z_max, n)
+    return pd.DataFrame({"z": z, "p": torch.sigmoid(torch.from_numpy(z)).numpy()})

@@ -1,0 +1,44 @@
+"""Real browser: upload a CSV through the real file input on the Logistic regression page, train, read the equation."""
+
+import numpy as np
+import pytest
+
+from engine import logistic as lg
+from engine.presets import DEFAULT_PRESET, PRESETS
+from tests.helpers import screenshot_path
+
+pytestmark = pytest.mark.browser
+
+CSV = "hours,passed\n1,0\n2,0\n3,1\n4,1\n5,1\n"
+
+
+def test_upload_train_and_see_the_equation(page, served_app, tmp_path):
+    # Let the entry script finish once first: before it has called st.navigation, a fresh server
+    # answers a deep link by running pages/logistic.py on its own (Streamlit's pages/ folder mode).
+    page.get_by_role("heading", name="Sigmoid explorer").wait_for()
+    page.goto(served_app + "/logistic")
+    page.get_by_role("heading", name="Logistic regression").wait_for()
+    page.get_by_text("Compute device").wait_for()  # the app's own sidebar: we are inside st.navigation
+    page.get_by_text("Upload a CSV", exact=True).click()
+    page.get_by_text("No CSV yet").wait_for()
+
+    path = tmp_path / "study_hours.csv"
+    path.write_text(CSV, encoding="utf-8")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    page.get_by_text("read as UTF-8, comma-separated; 5 rows × 2 columns").wait_for()
+    page.get_by_text("Labels in 'passed'").wait_for()
+
+    page.get_by_role("button", name="Train", exact=True).click()
+    # the page trains with the settings on screen: the default preset's (SGD, lr 1, 1001 steps, zeros)
+    fit = lg.train_logistic(
+        np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]), [0, 0, 1, 1, 1], **PRESETS[DEFAULT_PRESET].settings.__dict__
+    )
+    expected = lg.fitted_equation(fit, ["hours"])
+    equation = page.get_by_text(expected, exact=True)
+    equation.wait_for()
+    assert equation.is_visible()
+    assert "Stale" not in page.locator("body").inner_text()
+
+    page.get_by_role("heading", name="4. Results").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshot_path("logistic.png")), full_page=False)
