@@ -3,8 +3,9 @@
 Every problem is raised as :class:`DataError` with a message that says what is wrong,
 where (column, row) and how to fix it, so a page can show it as it is.
 
-Rows are counted from 1 over the data rows (the header is not a row); for an uploaded
-file the message also gives the line number in the file, where the header is line 1.
+Rows in messages are counted from 1 over the data rows of the table as given (the header is
+not a row, and rows dropped for missing values keep their numbers), so row N of an uploaded
+CSV with one header line is line N + 1 of the file.
 """
 
 from __future__ import annotations
@@ -206,8 +207,9 @@ def _is_missing(series: pd.Series) -> pd.Series:
     return missing
 
 
-def _row(position: int) -> str:
-    return f"row {position + 1}"
+def _row(series: pd.Series, position: int) -> str:
+    """Name the row at ``position`` of ``series``, whose index holds the original row numbers from 0."""
+    return f"row {int(series.index[position]) + 1}"
 
 
 def _numeric_column(series: pd.Series, name: str) -> np.ndarray:
@@ -222,7 +224,7 @@ def _numeric_column(series: pd.Series, name: str) -> np.ndarray:
         if bad.any():
             position = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(
-                f"Column '{name}' must hold numbers, but {_row(position)} holds '{series.iloc[position]}'"
+                f"Column '{name}' must hold numbers, but {_row(series, position)} holds '{series.iloc[position]}'"
                 f"{f' ({int(bad.sum())} non-numeric cells in all)' if bad.sum() > 1 else ''}. "
                 "Fix or delete that cell, or untick the column as a feature."
             )
@@ -231,14 +233,14 @@ def _numeric_column(series: pd.Series, name: str) -> np.ndarray:
     if missing.any():
         position = int(np.flatnonzero(missing)[0])
         raise DataError(
-            f"Column '{name}' has an empty cell in {_row(position)} ({int(missing.sum())} empty in all). "
+            f"Column '{name}' has an empty cell in {_row(series, position)} ({int(missing.sum())} empty in all). "
             "Fill it in, delete the row, or choose 'drop rows with missing values'."
         )
     infinite = np.isinf(values)
     if infinite.any():
         position = int(np.flatnonzero(infinite)[0])
         raise DataError(
-            f"Column '{name}' has an infinite value in {_row(position)}. Replace it with an ordinary number."
+            f"Column '{name}' has an infinite value in {_row(series, position)}. Replace it with an ordinary number."
         )
     return values
 
@@ -258,7 +260,7 @@ def _binary_labels(series: pd.Series, name: str) -> tuple[np.ndarray, tuple[str,
     if missing.any():
         position = int(np.flatnonzero(missing.to_numpy())[0])
         raise DataError(
-            f"The label column '{name}' has an empty cell in {_row(position)}. "
+            f"The label column '{name}' has an empty cell in {_row(series, position)}. "
             "Fill it in, delete the row, or choose 'drop rows with missing values'."
         )
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
@@ -314,7 +316,7 @@ def binary_data(df: pd.DataFrame, features, label: str, *, dropna: bool = False)
     absent = [c for c in [*features, label] if c not in df.columns]
     if absent:
         raise DataError(f"The table has no column named {', '.join(repr(c) for c in absent)}.")
-    table = df[[*features, label]]
+    table = df[[*features, label]].reset_index(drop=True)  # index = row number from 0
     dropped = 0
     if dropna:
         keep = ~pd.concat([_is_missing(table[c]) for c in table.columns], axis=1).any(axis=1)
@@ -325,7 +327,7 @@ def binary_data(df: pd.DataFrame, features, label: str, *, dropna: bool = False)
         raise DataError(
             f"The table has {len(table)} usable row(s){after}; training needs at least 2 (and both classes). Add rows."
         )
-    columns = [_numeric_column(table[c].reset_index(drop=True), c) for c in features]
+    columns = [_numeric_column(table[c], c) for c in features]
     limit = float(np.finfo(np.float32).max)
     for name, column in zip(features, columns, strict=True):
         if np.abs(column).max() > limit:
@@ -333,7 +335,7 @@ def binary_data(df: pd.DataFrame, features, label: str, *, dropna: bool = False)
                 f"Column '{name}' holds a number too large for float32 (beyond ±3.4e38). Rescale that column."
             )
     X = np.stack(columns, axis=1).astype(np.float32)
-    y, classes = _binary_labels(table[label].reset_index(drop=True), label)
+    y, classes = _binary_labels(table[label], label)
     return BinaryData(X=X, y=y, classes=classes, features=tuple(features), label=label, dropped_rows=dropped)
 
 

@@ -250,3 +250,9 @@ def test_label_chosen_as_feature_and_no_feature():
 
 def test_data_error_is_a_value_error():
     assert issubclass(DataError, ValueError)
+
+
+def test_rows_keep_their_numbers_when_missing_rows_are_dropped():
+    df = read_csv(b"x,y\n1,0\n,1\n,0\n4,1\nfour,0\n")
+    with pytest.raises(DataError, match="row 5 holds 'four'"):
+        binary_xy(df, ["x"], "y", dropna=True)
