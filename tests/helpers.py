@@ -16,6 +16,17 @@ def chart_data(element) -> dict:
     return {ds.name: dataframe_util.convert_arrow_bytes_to_pandas_df(ds.data.data) for ds in element.proto.datasets}
 
 
+def metrics(at) -> dict[str, str]:
+    """{label: shown value} of every ``st.metric`` in an AppTest run."""
+    return {m.label: m.value for m in at.metric}
+
+
+def metric_value(page, label: str) -> str:
+    """The value shown by the ``st.metric`` labelled ``label`` in a Playwright page."""
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label)
+    return metric.locator('[data-testid="stMetricValue"]').first.inner_text()
+
+
 def chart_spec(element) -> dict:
     return json.loads(element.proto.spec)
 

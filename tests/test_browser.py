@@ -5,14 +5,9 @@ import re
 import pytest
 
 from tests.conftest import serve_app
-from tests.helpers import screenshot_path
+from tests.helpers import metric_value, screenshot_path
 
 pytestmark = pytest.mark.browser
-
-
-def metric_value(page, label: str) -> str:
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label)
-    return metric.locator('[data-testid="stMetricValue"]').inner_text()
 
 
 def test_sigmoid_page_probe_and_slider(page):

@@ -2,14 +2,9 @@
 
 import pytest
 
-from tests.helpers import screenshot_path
+from tests.helpers import metric_value, screenshot_path
 
 pytestmark = pytest.mark.browser
-
-
-def metric_value(page, label: str) -> str:
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label)
-    return metric.locator('[data-testid="stMetricValue"]').first.inner_text()
 
 
 def test_loss_page_step_moves_bce_off_the_start_while_mse_stays(page, served_app):

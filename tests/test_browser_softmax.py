@@ -2,14 +2,9 @@
 
 import pytest
 
-from tests.helpers import screenshot_path
+from tests.helpers import metric_value, screenshot_path
 
 pytestmark = pytest.mark.browser
-
-
-def metric_value(page, label: str) -> str:
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label)
-    return metric.locator('[data-testid="stMetricValue"]').first.inner_text()
 
 
 def test_softmax_page_table_mnist_cell_click_and_page_switch(page, served_app):

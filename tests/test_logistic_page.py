@@ -13,7 +13,7 @@ import pytest
 from engine import data as datamod
 from engine import logistic as lg
 from engine.presets import PRESETS
-from tests.helpers import chart_data, chart_spec
+from tests.helpers import chart_data, chart_spec, metrics
 
 GOOD_CSV = b"hours,passed\n1,0\n2,0\n3,1\n4,1\n5,1\n"
 
@@ -38,10 +38,6 @@ def train(at):
 def equation(at) -> str:
     shown = [m.value for m in at.markdown if m.value.startswith("`z = ")]
     return shown[0] if shown else ""
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def errors(at) -> str:

@@ -3,7 +3,7 @@
 import pytest
 
 from engine import losses as L
-from tests.helpers import chart_data, chart_spec
+from tests.helpers import chart_data, chart_spec, metrics
 
 PAGE = "pages/losses.py"
 NO_EDITS = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
@@ -15,10 +15,6 @@ def at(app):
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def paths(at) -> dict[str, "object"]:

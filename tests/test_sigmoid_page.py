@@ -4,17 +4,13 @@ import math
 
 import pytest
 
-from tests.helpers import chart_data, chart_spec
+from tests.helpers import chart_data, chart_spec, metrics
 
 
 def explorer_lines(at):
     """The long table behind the explorer chart (the dataset with a 'series' column)."""
     (frame,) = [df for df in chart_data(at.get("vega_lite_chart")[0]).values() if "series" in df.columns]
     return frame
-
-
-def metrics(at):
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from engine import mnist
 from engine import softmax as sm
-from tests.helpers import chart_data
+from tests.helpers import chart_data, metrics
 from tests.tiny_mnist import write_tiny_mnist
 
 N_TEST = 100
@@ -50,10 +50,6 @@ def open_mnist(app):
     at.run()
     assert not at.exception
     return at
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def texts(at) -> str:
