@@ -49,6 +49,22 @@ class DataError(ValueError):
     """A problem with the learner's data, explained in plain language."""
 
 
+class TableError(DataError):
+    """A problem in a small table typed into one of the app's editors; the message says where and how."""
+
+
+def is_blank(value) -> bool:
+    """True for an empty editor cell: None, NaN/NA/NaT (any flavour) or a string of spaces."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 # --- Reading ---------------------------------------------------------------------------------
 
 

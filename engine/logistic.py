@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn, optim
 
 from engine.device import pick_device
+from engine.seeding import seeded_linear
 
 OPTIMIZERS = ("sgd", "adam")
 INITS = ("zeros", "random")
@@ -177,21 +178,14 @@ def standardization(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tuple[
 def init_linear(d: int, init: str, seed: int) -> nn.Linear:
     """``nn.Linear(d, 1)`` with zeros, or exactly what ``torch.manual_seed(seed); nn.Linear(d, 1)`` gives.
 
-    The random case draws from a private generator, so the process-wide RNG (shared by every
-    user session) is neither read nor changed.
+    The random case draws from a private generator (``engine.seeding``), so the process-wide RNG
+    (shared by every user session) is neither read nor changed.
     """
-    with torch.device("meta"):
-        layer = nn.Linear(d, 1)
-    layer = layer.to_empty(device="cpu")
-    with torch.no_grad():
-        if init == "zeros":
+    layer, _ = seeded_linear(d, 1, seed)
+    if init == "zeros":
+        with torch.no_grad():
             layer.weight.zero_()
             layer.bias.zero_()
-        else:
-            gen = torch.Generator().manual_seed(int(seed))
-            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=gen)
-            bound = 1 / math.sqrt(d)
-            nn.init.uniform_(layer.bias, -bound, bound, generator=gen)
     return layer
 
 

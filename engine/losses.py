@@ -28,6 +28,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from engine.data import TableError, is_blank
+
 DTYPE = torch.float64
 
 # --- Data ------------------------------------------------------------------------------------
@@ -44,10 +46,6 @@ SEED004_LABELS = (0, 0, 0, 2, 1)
 N_CLASSES = 3
 
 
-class TableError(ValueError):
-    """A problem in a small editable table that the learner can fix; the message says where and how."""
-
-
 _KIND_HINTS = {
     "number": "type a number",
     "binary": "type 0 or 1",
@@ -59,17 +57,6 @@ _KIND_HINTS = {
 def _cell_text(value) -> str:
     text = str(value)
     return text if len(text) <= 20 else text[:17] + "..."
-
-
-def _is_blank(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def read_table(
@@ -92,7 +79,7 @@ def read_table(
     if missing:
         raise TableError(f"{what}: the column(s) {', '.join(repr(c) for c in missing)} are missing.")
     rows = [row for _, row in df[list(columns)].iterrows()]
-    numbered = [(i + 1, row) for i, row in enumerate(rows) if not all(_is_blank(row[c]) for c in columns)]
+    numbered = [(i + 1, row) for i, row in enumerate(rows) if not all(is_blank(row[c]) for c in columns)]
     if len(numbered) < min_rows:
         need = "a row" if min_rows == 1 else f"at least {min_rows} rows"
         raise TableError(f"{what}: the table has {len(numbered)} filled row(s); it needs {need}.")
@@ -103,7 +90,7 @@ def read_table(
         for column, kind in columns.items():
             raw = row[column]
             where = f"row {number}, column '{column}'"
-            if _is_blank(raw):
+            if is_blank(raw):
                 problems.append(f"{where} is empty: {_KIND_HINTS[kind]}")
                 continue
             try:

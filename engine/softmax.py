@@ -43,7 +43,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from engine.data import TableError, is_blank
 from engine.device import pick_device
+from engine.seeding import seeded_linear
 
 OnEpoch = Callable[[int, dict], None]
 OPTIMIZERS = ("sgd", "adam")
@@ -65,10 +67,6 @@ TUTORIAL_Y = [2, 2, 2, 1, 1, 1, 0, 0]
 FEATURES = ("x1", "x2", "x3", "x4")
 LABEL = "y"
 MAX_CLASSES = 10
-
-
-class TableError(ValueError):
-    """The small table cannot be trained on; the message says where and how to fix it."""
 
 
 # --- Result --------------------------------------------------------------------------------------
@@ -172,24 +170,6 @@ def single_intraop_thread(enabled: bool = True) -> Iterator[None]:
 
 
 # --- Seeding -------------------------------------------------------------------------------------
-
-
-def seeded_linear(d: int, n_classes: int, seed: int) -> tuple[nn.Linear, torch.Tensor]:
-    """The layer ``torch.manual_seed(seed); nn.Linear(d, C)`` builds, without touching the global RNG.
-
-    ``nn.Linear.reset_parameters`` is replayed (Kaiming-uniform weight, uniform bias) on a private
-    generator seeded with ``seed``: the same mt19937 stream, so the same numbers as the course
-    notes, while other sessions that seed or draw from torch's global generator at the same
-    moment can neither disturb this run nor be disturbed by it. Returns the layer and the
-    generator's state right after it, from which the batch order continues.
-    """
-    gen = torch.Generator().manual_seed(seed)
-    layer = nn.Linear(d, n_classes, device="meta").to_empty(device="cpu")
-    with torch.no_grad():
-        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=gen)
-        bound = 1 / math.sqrt(d) if d > 0 else 0
-        nn.init.uniform_(layer.bias, -bound, bound, generator=gen)
-    return layer, gen.get_state()
 
 
 class DataLoaderOrder:
@@ -471,14 +451,6 @@ def tutorial_table() -> pd.DataFrame:
     return frame
 
 
-def _is_blank(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
 def table_xy(df: pd.DataFrame, features=FEATURES, label: str = LABEL) -> tuple[np.ndarray, np.ndarray, int, list[str]]:
     """Validate the small table; return X float32 [n, d], y int64 [n], the class count and notes.
 
@@ -493,7 +465,7 @@ def table_xy(df: pd.DataFrame, features=FEATURES, label: str = LABEL) -> tuple[n
     notes: list[str] = []
     frame = df[columns].copy()
     numeric = frame.apply(pd.to_numeric, errors="coerce")
-    blank = frame.map(_is_blank).astype(bool)
+    blank = frame.map(is_blank).astype(bool)
     empty_rows = blank.all(axis=1)
     if empty_rows.any():
         notes.append(f"{int(empty_rows.sum())} empty row(s) skipped.")
