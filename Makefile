@@ -12,8 +12,10 @@ PORT ?= 8501
 
 .PHONY: run mnist test lint bench bench-mnist screenshots clean-venv
 
+# A venv without pip (Debian/Ubuntu without python3-venv) is removed again, so the next try starts clean.
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) && $(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); \
+	  echo "Could not create .venv with pip in it. On Debian/Ubuntu: sudo apt-get install python3-venv"; exit 1; }
 
 $(RUNTIME_STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt

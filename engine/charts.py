@@ -7,6 +7,7 @@ Each page has its own section below; shared helpers come first.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 # Colours shared across pages (a calm, colour-blind-friendly palette).
@@ -664,8 +665,6 @@ def row_probability_chart(probs: pd.DataFrame, step: int = 24) -> alt.Chart:
 
 def confusion_frame(confusion, selected: tuple[int, int] | None = None) -> pd.DataFrame:
     """Long table of a confusion matrix: true, predicted, count, share of the true class, selected."""
-    import numpy as np
-
     c = np.asarray(confusion)
     true, pred = np.meshgrid(np.arange(c.shape[0]), np.arange(c.shape[1]), indexing="ij")
     totals = c.sum(axis=1, keepdims=True)
@@ -745,8 +744,6 @@ def per_class_accuracy_chart(frame: pd.DataFrame, height: int = 260) -> alt.Laye
 
 def digit_probability_chart(probs, *, predicted: int, true: int | None = None, height: int = 220) -> alt.LayerChart:
     """Softmax probability of each digit 0-9; the predicted bar in colour, the true digit marked."""
-    import numpy as np
-
     p = np.asarray(probs, dtype=float).ravel()
     frame = pd.DataFrame({"digit": np.arange(len(p)), "probability": p})
     frame["role"] = np.where(frame["digit"] == predicted, "predicted", "other")
@@ -781,16 +778,12 @@ def digit_probability_chart(probs, *, predicted: int, true: int | None = None, h
 
 def digit_image(pixels, scale: int = 4):
     """An MNIST digit (uint8 [28, 28], white ink on black) as dark ink on white paper, scaled up (nearest)."""
-    import numpy as np
-
     img = 255 - np.asarray(pixels, dtype=np.uint8).reshape(28, 28)
     return np.kron(img, np.ones((scale, scale), dtype=np.uint8)) if scale > 1 else img
 
 
 def diverging_rgb(values, vmax: float):
     """Map values to RGB uint8 on blue - white - red with the symmetric domain [-vmax, vmax]."""
-    import numpy as np
-
     v = np.asarray(values, dtype=np.float64)
     t = np.clip(v / vmax, -1.0, 1.0) if vmax > 0 else np.zeros_like(v)
     neg, mid, pos = (np.asarray(c, dtype=np.float64) for c in DIVERGING_RGB)
@@ -806,8 +799,6 @@ def weight_images(weight, scale: int = 4, quantile: float = 0.99) -> tuple[list,
     weights saturate), so the typical weights are not washed out by a few large ones.
     Returns the images and ``vmax``.
     """
-    import numpy as np
-
     w = np.asarray(weight, dtype=np.float64)
     vmax = float(np.quantile(np.abs(w), quantile)) if w.size else 0.0
     images = []
@@ -819,7 +810,5 @@ def weight_images(weight, scale: int = 4, quantile: float = 0.99) -> tuple[list,
 
 def colorbar_image(width: int = 280, height: int = 14):
     """A horizontal strip from -vmax (blue) through 0 (white) to +vmax (red)."""
-    import numpy as np
-
     strip = diverging_rgb(np.linspace(-1.0, 1.0, width), 1.0)
     return np.repeat(strip[None, :, :], height, axis=0)

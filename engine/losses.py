@@ -117,10 +117,26 @@ def read_table(
     return {c: np.asarray(v, dtype=np.float64) for c, v in out.items()}
 
 
+X_LIMIT = 1e6  # |x| beyond this makes the view box and the suggested lr overflow float64 maths
+X_MIN_SPREAD = 1e-6
+
+
 def binary_table(df: pd.DataFrame, what: str = "Data table") -> tuple[np.ndarray, np.ndarray]:
     """(x, y) from a one-feature table with columns ``x`` (numbers) and ``y`` (0/1), both classes present."""
     cols = read_table(df, {"x": "number", "y": "binary"}, what=what, min_rows=2)
     x, y = cols["x"], cols["y"]
+    too_big = np.flatnonzero(np.abs(x) > X_LIMIT)
+    if too_big.size:
+        raise TableError(
+            f"{what}: x = {x[too_big[0]]:g} (filled row {too_big[0] + 1}) is too large for this page. "
+            f"Keep every x between −{X_LIMIT:,.0f} and {X_LIMIT:,.0f}, for example by changing its unit."
+        )
+    spread = float(x.max() - x.min())
+    if 0 < spread < X_MIN_SPREAD:
+        raise TableError(
+            f"{what}: the x values differ by only {spread:.3g}, too little to draw the loss surfaces. "
+            "Spread them out, for example by changing their unit."
+        )
     if len(set(y.tolist())) < 2:
         only = int(y[0])
         raise TableError(

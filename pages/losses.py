@@ -507,10 +507,18 @@ if ce is not None:
         for col, (name, value) in zip(st.columns(3), ce.ways.items(), strict=True):
             col.metric(name, f"{value:.4f}")
         values = list(ce.ways.values())
-        st.caption(
-            f"To more digits: {values[0]:.12f}, {values[1]:.12f}, {values[2]:.12f} "
-            f"(largest difference {max(values) - min(values):.1e})."
-        )
+        if all(math.isfinite(v) for v in values):
+            st.caption(
+                f"To more digits: {values[0]:.12f}, {values[1]:.12f}, {values[2]:.12f} "
+                f"(largest difference {max(values) - min(values):.1e})."
+            )
+        else:
+            st.warning(
+                "**The by-hand route broke down.** With logits this far apart, softmax(z) rounds some "
+                "probability to exactly 0, log(0) = −∞, and the one-hot product 0 × (−∞) is NaN (or a true "
+                "class gets −log 0 = ∞). `F.log_softmax` and `F.cross_entropy` subtract the largest logit "
+                "before exponentiating, so they stay exact: that is why PyTorch code uses them."
+            )
     st.info(
         "**Why `F.cross_entropy` takes logits, not probabilities:** it applies log_softmax itself, in one "
         "numerically stable step; hand it softmax(z) and it applies softmax a second time, giving "

@@ -162,7 +162,14 @@ st.caption(
     "torch.sigmoid and F.logsigmoid are written to avoid the overflow."
 )
 x_stab = st.number_input(
-    "x (try −1000 or 1000)", step=100.0, format="%.1f", key="keep_sig_stab_x", persist_state="session"
+    "x (try −1000 or 1000)",
+    min_value=-1e30,  # float32 itself ends near ±3.4e38: beyond that x is no longer a number to compare
+    max_value=1e30,
+    step=100.0,
+    format="%.1f",
+    key="keep_sig_stab_x",
+    persist_state="session",
+    help="Any x between −10³⁰ and 10³⁰.",
 )
 table = sg.stability_table(x_stab)
 st.dataframe(

@@ -327,3 +327,19 @@ def test_loss_charts_carry_the_numbers():
         mse, kind="mse", b=-35.0, current_w=-0.5, current_loss=0.5, nonconvex=L.nonconvex_spans(mse)
     )
     assert chart.to_dict()["layer"][0]["mark"]["type"] == "rect"  # the shaded non-convex stretches
+
+
+@pytest.mark.parametrize(
+    ("xs", "message"),
+    [([0.0, 1e200], "too large for this page"), ([0.0, 1e-320], "differ by only"), ([-2e6, 1.0], "filled row 1")],
+)
+def test_extreme_x_values_get_a_message_not_an_overflow(xs, message):
+    table = pd.DataFrame({"x": xs, "y": [0, 1]})
+    with pytest.raises(L.TableError, match=message):
+        L.binary_table(table)
+
+
+def test_table_errors_are_data_errors():
+    from engine.data import DataError
+
+    assert issubclass(L.TableError, DataError)

@@ -166,6 +166,15 @@ def test_editing_z_changes_the_three_results_equally(at):
     assert results[0] != 1.0938
 
 
+def test_huge_logits_explain_why_the_by_hand_route_breaks(at):
+    at.session_state["loss_ztable"] = {**NO_EDITS, "edited_rows": {0: {"z0": 1000.0}}}
+    at.run()
+    assert not at.exception
+    assert "The by-hand route broke down" in texts(at.warning)
+    assert "To more digits" not in texts(at.caption)
+    assert metrics(at)["F.cross_entropy"] != "nan"
+
+
 def test_bad_z_labels_or_cells_give_a_message_and_the_rest_keeps_working(at):
     at.session_state["loss_ztable"] = {**NO_EDITS, "edited_rows": {1: {"label": 3}}}
     at.run()
