@@ -124,7 +124,14 @@ class LogisticFit:
 
     @property
     def steps_taken(self) -> int:
-        return int(len(self.history)) if self.diverged else self.settings.epochs
+        """Optimizer steps behind ``weight`` and ``bias``.
+
+        A diverged run keeps the parameters of history row ``divergence.step - 1``, the last with a
+        finite loss: that many steps (0 when the start itself was already infinite).
+        """
+        if self.divergence is not None:
+            return max(self.divergence.step - 1, 0)
+        return self.settings.epochs
 
     def decision_function(self, X) -> np.ndarray:
         """z = X W + b (float64), in original units."""
