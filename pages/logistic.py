@@ -735,7 +735,7 @@ else:
 st.subheader("Predictions")
 table_pred = logistic.predictions_frame(fit, X[:PREDICTIONS_SHOWN], y[:PREDICTIONS_SHOWN], features_r, classes)
 table_pred.index = pd.RangeIndex(1, len(table_pred) + 1)
-prob_col = f"P({classes[1]})"
+prob_col = logistic.prediction_columns(features_r, classes)["p"]
 st.dataframe(
     table_pred,
     width="stretch",

@@ -373,6 +373,28 @@ def test_predictions_frame_equation_and_weights_json():
     assert blob["settings"]["optimizer"] == "adam"
 
 
+def test_predictions_frame_never_overwrites_a_feature_column():
+    """Features named like the added columns (y, label, predicted, P(1)) keep their values."""
+    fit = train_preset("table_6x2")
+    names = ["y", "label"]
+    frame = lg.predictions_frame(fit, X62, Y6, names, ("0", "1"))
+    assert list(frame.columns) == ["y", "label", "label (true class)", "y (0/1 label)", "P(1)", "predicted", "correct"]
+    assert frame["y"].tolist() == [row[0] for row in X62] and frame["label"].tolist() == [row[1] for row in X62]
+    assert frame["y (0/1 label)"].tolist() == Y6 and frame["label (true class)"].tolist() == [str(v) for v in Y6]
+    assert lg.prediction_columns(names, ("0", "1"))["y"] == "y (0/1 label)"
+    crowded = ["predicted", "predicted class", "P(1)"]
+    frame = lg.predictions_frame(lg.train_logistic(X63, Y6, lr=1.0, epochs=50), X63, Y6, crowded, ("0", "1"))
+    assert frame.columns.is_unique and len(frame.columns) == 3 + 5
+    assert frame[crowded].to_numpy().tolist() == X63
+    assert lg.prediction_columns([*crowded, "correct"], ("0", "1")) == {
+        "label": "label",
+        "y": "y",
+        "p": "P(1) (model)",
+        "predicted": "predicted class 2",
+        "correct": "correct (✓/✗)",
+    }
+
+
 def test_chart_frames():
     fit = train_preset("table_6x2")
     grid = lg.probability_grid(fit, (0, 7), (0, 4), n=20)

@@ -303,6 +303,17 @@ def test_predict_this_input(at):
     assert "predicted **1**" in at.success[0].value
 
 
+def test_predictions_table_keeps_a_feature_named_y(at):
+    to_upload(at)
+    upload(at, b"x,y,class\n1,2,0\n2,3,0\n3,1,0\n4,3,1\n5,3,1\n6,2,1\n", "xy.csv")
+    assert at.multiselect(key="keep_log_features").value == ["x", "y"]
+    train(at)
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["x", "y", "label", "y (0/1 label)", "P(1)", "predicted", "correct"]
+    assert table["y"].tolist() == [2, 3, 1, 3, 3, 2]  # the feature, not the 0/1 label
+    assert table["y (0/1 label)"].tolist() == [0, 0, 0, 1, 1, 1]
+
+
 def test_the_shown_script_gives_the_shown_w_and_b(at):
     pick_preset(at, "table_6x3")
     at.toggle(key="keep_log_standardize").set_value(True).run()
