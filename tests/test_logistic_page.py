@@ -13,7 +13,7 @@ import pytest
 from engine import data as datamod
 from engine import logistic as lg
 from engine.presets import PRESETS
-from tests.helpers import chart_data, chart_spec, metrics
+from tests.helpers import big_csv, chart_data, chart_spec, metrics
 
 GOOD_CSV = b"hours,passed\n1,0\n2,0\n3,1\n4,1\n5,1\n"
 
@@ -521,15 +521,6 @@ def test_label_chosen_as_a_feature_and_no_feature(at):
     assert "Choose at least one feature column" in errors(at)
     at.multiselect(key="keep_log_features").set_value(["hours"]).run()
     assert not errors(at)
-
-
-def big_csv(rows: int = 100_000, cols: int = 10, seed: int = 0) -> bytes:
-    gen = np.random.default_rng(seed)
-    X = gen.normal(size=(rows, cols)).round(4)
-    y = (X @ gen.normal(size=cols) + 0.5 * gen.normal(size=rows) > 0).astype(int)
-    lines = [",".join([f"f{i}" for i in range(cols)] + ["label"])]
-    lines += [",".join(f"{v:g}" for v in row) + f",{label}" for row, label in zip(X, y, strict=True)]
-    return ("\n".join(lines) + "\n").encode()
 
 
 def test_a_100k_by_10_upload_trains_and_its_charts_are_sampled(at):
