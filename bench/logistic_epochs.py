@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/logistic_epochs.py [--repeats 3] [--epochs 1000]
 
-Two tables: the notes' 6×2 table and a 100,000 × 10 CSV generated in memory with a fixed seed.
+Two tables: the notes' 6×2 table and a 100,000 × 10 CSV generated in memory with a fixed seed
+(``tests.helpers.big_csv``, the one the page test uploads).
 For each, the baseline is the tutorial's own loop measured in the same process, on the same
 device and thread count: ``nn.Sequential(nn.Linear(d, 1), nn.Sigmoid())``, ``F.binary_cross_entropy``,
 ``optim.SGD``, one full-batch step per epoch. ``train_logistic`` does the same steps plus what the
@@ -31,16 +32,7 @@ sys.path.insert(0, str(ROOT))
 from engine import data as datamod  # noqa: E402
 from engine.device import describe_device, pick_device  # noqa: E402
 from engine.logistic import train_logistic  # noqa: E402
-
-
-def big_csv(rows: int = 100_000, cols: int = 10, seed: int = 0) -> bytes:
-    """A linearly separable-ish table: label = [x·w + noise > 0], 4 decimals per value."""
-    gen = np.random.default_rng(seed)
-    X = gen.normal(size=(rows, cols)).round(4)
-    y = (X @ gen.normal(size=cols) + 0.5 * gen.normal(size=rows) > 0).astype(int)
-    header = ",".join([f"f{i}" for i in range(cols)] + ["label"])
-    body = "\n".join(",".join(f"{v:g}" for v in row) + f",{label}" for row, label in zip(X, y, strict=True))
-    return (header + "\n" + body + "\n").encode()
+from tests.helpers import big_csv  # noqa: E402
 
 
 def tutorial_loop(X: np.ndarray, y: np.ndarray, epochs: int, lr: float, device: torch.device) -> torch.Tensor:

@@ -39,7 +39,7 @@ def _logistic_trained(at: AppTest) -> None:
 
 def _logistic_100k(at: AppTest) -> None:
     """Upload a 100,000 × 10 CSV (the one bench/logistic_epochs.py times) and train 200 epochs on it."""
-    from bench.logistic_epochs import big_csv
+    from tests.helpers import big_csv
 
     at.radio(key="keep_log_source").set_value("Upload a CSV").run()
     at.file_uploader(key="log_upload").set_value(("big.csv", big_csv(), "text/csv")).run()

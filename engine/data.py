@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import math
 import pathlib
 from dataclasses import dataclass
@@ -156,13 +157,41 @@ class CsvInfo:
         return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
 
 
+def _unreadable_cells(exc: csv.Error) -> DataError:
+    return DataError(
+        f'The file could not be read as a table ({exc}). Look for a quote character (") that opens a cell '
+        "but never closes it."
+    )
+
+
+def _refuse_cells_past_the_header(rows, first: list[str], width: int, delimiter: str) -> None:
+    """Raise DataError when a row holds something to the right of the header's last column.
+
+    ``first`` is the first data row, already read from the csv reader ``rows``; the rest are read here.
+    Empty cells there (a trailing delimiter) are fine.
+    """
+    for row in itertools.chain([first], rows):  # rows.line_num: the line the current row ends on
+        extra = next((cell.strip() for cell in row[width:] if cell.strip()), None)
+        if extra is not None:
+            raise DataError(
+                f"Line {rows.line_num} has {len(row)} cells, but the header names only {width} columns: "
+                f"'{extra}' is to the right of the last one. Give that column a name in the header, or "
+                f"delete the extra cell (and any {DELIMITER_NAMES[delimiter]} before it)."
+            )
+
+
 def read_csv_info(src, *, limit: int = MAX_UPLOAD_BYTES) -> tuple[pd.DataFrame, CsvInfo]:
     """Like :func:`read_csv`, and also say which encoding and delimiter were found."""
     text, encoding = _decode(_read_bytes(src, limit))
     if not text.strip():
         raise DataError("The file is empty. Upload a CSV with a header row and at least two data rows.")
     delimiter = _sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text.lstrip("\r\n")), delimiter=delimiter), [])
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    try:
+        header = next((row for row in rows if row), [])
+        first = next((row for row in rows if row), [])
+    except csv.Error as exc:
+        raise _unreadable_cells(exc) from exc
     names = [name.strip() for name in header]
     seen: set[str] = set()
     duplicates = sorted({name for name in names if name in seen or seen.add(name)})
@@ -171,8 +200,26 @@ def read_csv_info(src, *, limit: int = MAX_UPLOAD_BYTES) -> tuple[pd.DataFrame, 
             f"The header names the column(s) {', '.join(repr(d) for d in duplicates)} more than once. "
             "Give every column its own name and upload again."
         )
+    # A delimiter at the end of every data row (but not of the header) gives the rows one cell more
+    # than the header. Left to itself pandas would then read the first column as the row index and
+    # shift every other column one place left: index_col=False keeps the columns where the header
+    # puts them, and the cells past the header's last column are dropped once they are known to be empty.
+    usecols = None
+    if len(first) > len(header):
+        try:
+            _refuse_cells_past_the_header(rows, first, len(header), delimiter)
+        except csv.Error as exc:
+            raise _unreadable_cells(exc) from exc
+        usecols = range(len(header))
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True, skip_blank_lines=True)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            skipinitialspace=True,
+            skip_blank_lines=True,
+            index_col=False,
+            usecols=usecols,
+        )
     except pd.errors.ParserError as exc:
         detail = str(exc).strip().splitlines()[-1]
         raise DataError(
@@ -191,8 +238,10 @@ def read_csv(src, *, limit: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
     """Read a CSV from bytes, text, a path or a file object.
 
     Tries UTF-8 (with or without BOM, and UTF-16 with BOM), then Korean Windows cp949/EUC-KR;
-    sniffs comma, semicolon and tab. Raises :class:`DataError` for empty or header-only files,
-    duplicate column names, binary (non-text) files, ragged rows and files over ``limit`` bytes.
+    sniffs comma, semicolon and tab; empty cells after the header's last column (a delimiter at
+    the end of the data rows) are ignored. Raises :class:`DataError` for empty or header-only files,
+    duplicate column names, binary (non-text) files, ragged rows, filled cells after the header's
+    last column, unclosed quotes and files over ``limit`` bytes.
     """
     return read_csv_info(src, limit=limit)[0]
 

@@ -125,7 +125,14 @@ class LogisticFit:
 
     @property
     def steps_taken(self) -> int:
-        return int(len(self.history)) if self.diverged else self.settings.epochs
+        """Optimizer steps behind ``weight`` and ``bias``.
+
+        A diverged run keeps the parameters of history row ``divergence.step - 1``, the last with a
+        finite loss: that many steps (0 when the start itself was already infinite).
+        """
+        if self.divergence is not None:
+            return max(self.divergence.step - 1, 0)
+        return self.settings.epochs
 
     def decision_function(self, X) -> np.ndarray:
         """z = X W + b (float64), in original units."""
@@ -515,19 +522,49 @@ def confusion(y_true, y_pred) -> Confusion:
     )
 
 
+def prediction_columns(feature_names, classes: tuple[str, str]) -> dict[str, str]:
+    """Names of the columns :func:`predictions_frame` adds after the features, none equal to a feature's.
+
+    Keys: ``label`` (the true class), ``y`` (it as 0/1), ``p`` (P(class 1)), ``predicted`` and
+    ``correct``. Each is its plain name (``label``, ``y``, ``P(<class 1>)``, ...) unless a feature
+    already has that name; then a longer one (``y (0/1 label)``), numbered if that is taken too.
+    """
+    choices = {
+        "label": ("label", "label (true class)"),
+        "y": ("y", "y (0/1 label)"),
+        "p": (f"P({classes[1]})", f"P({classes[1]}) (model)"),
+        "predicted": ("predicted", "predicted class"),
+        "correct": ("correct", "correct (✓/✗)"),
+    }
+    taken = {str(name) for name in feature_names}
+    out = {}
+    for key, (plain, longer) in choices.items():
+        name, n = plain, 1
+        while name in taken:
+            n += 1
+            name = longer if n == 2 else f"{longer} {n - 1}"
+        taken.add(name)
+        out[key] = name
+    return out
+
+
 def predictions_frame(fit: LogisticFit, X, y, feature_names, classes: tuple[str, str]) -> pd.DataFrame:
-    """One row per data row: the features, the label, P(class 1), the predicted class and ✓/✗."""
+    """One row per data row: the features, the label, P(class 1), the predicted class and ✓/✗.
+
+    The added columns are named by :func:`prediction_columns`, so no feature column is overwritten.
+    """
     X = np.asarray(X, dtype=np.float64).reshape(-1, fit.n_features)
     y = np.asarray(y).reshape(-1).astype(np.int64)
     p = fit.predict_proba(X)
     pred = (p >= fit.settings.threshold).astype(np.int64)
     frame = pd.DataFrame(X, columns=list(feature_names))
     names = np.asarray(classes, dtype=object)
-    frame["label"] = names[y]
-    frame["y"] = y
-    frame[f"P({classes[1]})"] = p
-    frame["predicted"] = names[pred]
-    frame["correct"] = np.where(pred == y, "✓", "✗")
+    columns = prediction_columns(feature_names, classes)
+    frame[columns["label"]] = names[y]
+    frame[columns["y"]] = y
+    frame[columns["p"]] = p
+    frame[columns["predicted"]] = names[pred]
+    frame[columns["correct"]] = np.where(pred == y, "✓", "✗")
     return frame
 
 

@@ -606,7 +606,7 @@ m4.metric("loss at step 0", f"{fit.history['loss'].iloc[0]:.4f}" if len(fit.hist
 
 st.subheader("The fitted equation")
 st.latex(r"\hat y = \sigma(z),\quad z = " + tex_equation(fit.weight, fit.bias, features_r))
-st.markdown("`" + logistic.fitted_equation(fit, features_r) + "`")
+st.code(logistic.fitted_equation(fit, features_r), language=None, wrap_lines=True)  # text, not Markdown: see md()
 if fit.settings.standardize:
     st.caption(
         "Trained on standardized features x̃ = (x − mean) / std; converted back with W = W̃ / std and "
@@ -735,7 +735,7 @@ else:
 st.subheader("Predictions")
 table_pred = logistic.predictions_frame(fit, X[:PREDICTIONS_SHOWN], y[:PREDICTIONS_SHOWN], features_r, classes)
 table_pred.index = pd.RangeIndex(1, len(table_pred) + 1)
-prob_col = f"P({classes[1]})"
+prob_col = logistic.prediction_columns(features_r, classes)["p"]
 st.dataframe(
     table_pred,
     width="stretch",
@@ -751,7 +751,7 @@ with st.form(f"log_predict_form_{result['id']}"):
     form_cols = st.columns(min(d, 5))
     values = [
         form_cols[i % len(form_cols)].number_input(
-            str(name), value=float(round(float(means[i]), 4)), format="%g", key=f"log_pred_{result['id']}_{i}"
+            md(name), value=float(round(float(means[i]), 4)), format="%g", key=f"log_pred_{result['id']}_{i}"
         )
         for i, name in enumerate(features_r)
     ]

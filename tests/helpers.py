@@ -1,10 +1,12 @@
-"""Helpers for tests: read AppTest chart elements, place screenshots."""
+"""Helpers for tests (and the benchmarks): read AppTest chart elements, place screenshots, make a big CSV."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,3 +40,17 @@ def screenshot_path(name: str) -> Path:
         folder = ROOT / folder
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
+
+
+def big_csv(rows: int = 100_000, cols: int = 10, seed: int = 0) -> bytes:
+    """A linearly separable-ish table: label = [x·w + noise > 0], 4 decimals per value.
+
+    Columns f0 … f{cols-1} and label; the same bytes for the same arguments. The page test uploads
+    it, and bench/logistic_epochs.py and bench/page_reruns.py time it.
+    """
+    gen = np.random.default_rng(seed)
+    X = gen.normal(size=(rows, cols)).round(4)
+    y = (X @ gen.normal(size=cols) + 0.5 * gen.normal(size=rows) > 0).astype(int)
+    header = ",".join([f"f{i}" for i in range(cols)] + ["label"])
+    body = "\n".join(",".join(f"{v:g}" for v in row) + f",{label}" for row, label in zip(X, y, strict=True))
+    return (header + "\n" + body + "\n").encode()

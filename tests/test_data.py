@@ -65,6 +65,33 @@ def test_delimiters_are_sniffed(delimiter, name):
     assert info.delimiter_name == name
 
 
+@pytest.mark.parametrize(("delimiter", "name"), [(",", "comma"), (";", "semicolon"), ("\t", "tab")])
+def test_a_delimiter_at_the_end_of_every_data_row_keeps_the_columns_in_place(delimiter, name):
+    """pandas alone would read the first column as the row index and shift the others left."""
+    rows = [["1", "0"], ["2", "0"], ["3", "1"]]
+    text = delimiter.join(["hours", "passed"]) + "\n" + "".join(delimiter.join(r) + delimiter + "\n" for r in rows)
+    frame, info = read_csv_info(text.encode())
+    assert info.delimiter_name == name
+    assert list(frame.columns) == ["hours", "passed"]
+    assert frame["hours"].tolist() == [1, 2, 3] and frame["passed"].tolist() == [0, 0, 1]
+    assert frame.index.tolist() == [0, 1, 2]
+
+
+def test_trailing_delimiters_on_only_some_rows_or_several_are_fine_when_empty():
+    frame = read_csv(b"hours,passed\n1,0,\n2,0\n3,1,,\n")
+    assert list(frame.columns) == ["hours", "passed"] and frame["hours"].tolist() == [1, 2, 3]
+
+
+def test_a_filled_cell_right_of_the_last_column_is_refused_not_dropped():
+    with pytest.raises(DataError, match=r"Line 4 has 3 cells, but the header names only 2 columns: '7'"):
+        read_csv(b"hours,passed\n1,0,\n2,0,\n3,1,7\n")
+
+
+def test_a_quote_that_never_closes_is_explained():
+    with pytest.raises(DataError, match="never closes"):
+        read_csv(b'x,y\n"1,0\n' + b"2,0\n" * 50_000)
+
+
 def test_spaces_around_cells_and_headers_are_ignored():
     frame = read_csv(b" x , y \n 1, 0\n 2, 1\n")
     assert list(frame.columns) == ["x", "y"]

@@ -243,6 +243,23 @@ def test_divergence_is_found_at_the_exact_row_whatever_the_check_window(monkeypa
     assert len({json.dumps(r) for r in results}) == 1  # same last good parameters from every window
 
 
+def test_a_diverged_run_counts_the_steps_behind_the_parameters_it_keeps():
+    """History row 19 is the first infinite one: the fit keeps row 18's parameters, 18 steps in."""
+    X = [[4.5], [5.0], [5.5], [6.0], [6.5], [7.0]]
+    fit = lg.train_logistic(X, Y6, lr=2.5, epochs=60)
+    assert fit.divergence.step == 19 and len(fit.history) == 19
+    assert fit.steps_taken == 18
+    same = lg.train_logistic(X, Y6, lr=2.5, epochs=18)
+    assert not same.diverged and same.weight.tolist() == fit.weight.tolist() and same.bias == fit.bias
+    assert fit.final_loss == pytest.approx(fit.history["loss"].iloc[-1], rel=1e-6)
+    assert train_preset("exam", lr=100, optimizer="sgd").steps_taken == 0  # step 1 blew up: the start is kept
+    start_infinite = lg.train_logistic(
+        [[1e3], [2e3], [3e3], [4e3]], [1, 1, 0, 0], lr=0.1, epochs=100, init="random", seed=1
+    )
+    assert start_infinite.divergence.step == 0 and start_infinite.steps_taken == 0
+    assert train_preset("table_6x2").steps_taken == 1001
+
+
 # --- standardization --------------------------------------------------------------------------
 
 
@@ -356,6 +373,28 @@ def test_predictions_frame_equation_and_weights_json():
     assert blob["settings"]["optimizer"] == "adam"
 
 
+def test_predictions_frame_never_overwrites_a_feature_column():
+    """Features named like the added columns (y, label, predicted, P(1)) keep their values."""
+    fit = train_preset("table_6x2")
+    names = ["y", "label"]
+    frame = lg.predictions_frame(fit, X62, Y6, names, ("0", "1"))
+    assert list(frame.columns) == ["y", "label", "label (true class)", "y (0/1 label)", "P(1)", "predicted", "correct"]
+    assert frame["y"].tolist() == [row[0] for row in X62] and frame["label"].tolist() == [row[1] for row in X62]
+    assert frame["y (0/1 label)"].tolist() == Y6 and frame["label (true class)"].tolist() == [str(v) for v in Y6]
+    assert lg.prediction_columns(names, ("0", "1"))["y"] == "y (0/1 label)"
+    crowded = ["predicted", "predicted class", "P(1)"]
+    frame = lg.predictions_frame(lg.train_logistic(X63, Y6, lr=1.0, epochs=50), X63, Y6, crowded, ("0", "1"))
+    assert frame.columns.is_unique and len(frame.columns) == 3 + 5
+    assert frame[crowded].to_numpy().tolist() == X63
+    assert lg.prediction_columns([*crowded, "correct"], ("0", "1")) == {
+        "label": "label",
+        "y": "y",
+        "p": "P(1) (model)",
+        "predicted": "predicted class 2",
+        "correct": "correct (✓/✗)",
+    }
+
+
 def test_chart_frames():
     fit = train_preset("table_6x2")
     grid = lg.probability_grid(fit, (0, 7), (0, 4), n=20)
@@ -422,6 +461,28 @@ def test_generated_script_reads_a_large_table_from_csv(tmp_path):
     assert f'open("{codegen.DATA_CSV_NAME}"' in script and "[float(v) for v in row[:-1]]" in script
     (tmp_path / codegen.DATA_CSV_NAME).write_bytes(codegen.training_csv(X, y, ["a", "b", "c"]))
     W, b, _ = run_script(script, cwd=tmp_path)
+    assert W == pytest.approx(fit.weight.tolist(), rel=1e-6, abs=1e-7)
+    assert b == pytest.approx(fit.bias, rel=1e-6, abs=1e-7)
+
+
+# (case, X, settings, the epoch the script reports as diverged)
+DIVERGED_SCRIPTS = [
+    (
+        "sgd lr 100 on the raw exam scores",
+        SCORES,
+        {**PRESETS["exam"].settings.__dict__, "lr": 100.0, "optimizer": "sgd"},
+        1,
+    ),
+    ("sgd lr 2.5 on scores / 10", [[4.5], [5.0], [5.5], [6.0], [6.5], [7.0]], {"lr": 2.5, "epochs": 60}, 19),
+]
+
+
+@pytest.mark.parametrize(("case", "X", "settings", "step"), DIVERGED_SCRIPTS, ids=[c[0] for c in DIVERGED_SCRIPTS])
+def test_generated_script_stops_where_a_diverged_run_stops(case, X, settings, step):
+    fit = lg.train_logistic(X, Y6, **settings)
+    assert fit.diverged and fit.divergence.step == step
+    W, b, out = run_script(codegen.pytorch_script(X, Y6, fit.settings, ["score"]))
+    assert f"Diverged at epoch {step}:" in out
     assert W == pytest.approx(fit.weight.tolist(), rel=1e-6, abs=1e-7)
     assert b == pytest.approx(fit.bias, rel=1e-6, abs=1e-7)
 
