@@ -193,6 +193,8 @@ def read_csv_info(src, *, limit: int = MAX_UPLOAD_BYTES) -> tuple[pd.DataFrame, 
     except csv.Error as exc:
         raise _unreadable_cells(exc) from exc
     names = [name.strip() for name in header]
+    while names and not names[-1]:  # a delimiter at the end of the header names no column
+        names.pop()
     seen: set[str] = set()
     duplicates = sorted({name for name in names if name in seen or seen.add(name)})
     if duplicates:
@@ -200,17 +202,16 @@ def read_csv_info(src, *, limit: int = MAX_UPLOAD_BYTES) -> tuple[pd.DataFrame, 
             f"The header names the column(s) {', '.join(repr(d) for d in duplicates)} more than once. "
             "Give every column its own name and upload again."
         )
-    # A delimiter at the end of every data row (but not of the header) gives the rows one cell more
-    # than the header. Left to itself pandas would then read the first column as the row index and
+    # A delimiter at the end of every data row gives the rows one cell more than the header names. Left to itself pandas would then read the first column as the row index and
     # shift every other column one place left: index_col=False keeps the columns where the header
     # puts them, and the cells past the header's last column are dropped once they are known to be empty.
     usecols = None
-    if len(first) > len(header):
+    if len(first) > len(names):
         try:
-            _refuse_cells_past_the_header(rows, first, len(header), delimiter)
+            _refuse_cells_past_the_header(rows, first, len(names), delimiter)
         except csv.Error as exc:
             raise _unreadable_cells(exc) from exc
-        usecols = range(len(header))
+        usecols = range(len(names))
     try:
         frame = pd.read_csv(
             io.StringIO(text),

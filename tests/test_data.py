@@ -82,6 +82,15 @@ def test_trailing_delimiters_on_only_some_rows_or_several_are_fine_when_empty():
     assert list(frame.columns) == ["hours", "passed"] and frame["hours"].tolist() == [1, 2, 3]
 
 
+@pytest.mark.parametrize("header", ["hours,passed,", "hours,passed,,"])
+def test_a_delimiter_at_the_end_of_the_header_too(header):
+    frame = read_csv(f"{header}\n1,0,\n2,0,\n3,1,\n".encode())
+    assert list(frame.columns) == ["hours", "passed"]
+    assert frame["passed"].tolist() == [0, 0, 1]
+    with pytest.raises(DataError, match="header names only 2 columns"):
+        read_csv(f"{header}\n1,0,7\n".encode())
+
+
 def test_a_filled_cell_right_of_the_last_column_is_refused_not_dropped():
     with pytest.raises(DataError, match=r"Line 4 has 3 cells, but the header names only 2 columns: '7'"):
         read_csv(b"hours,passed\n1,0,\n2,0,\n3,1,7\n")
