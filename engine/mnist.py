@@ -33,6 +33,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -515,6 +516,8 @@ def _offline_fallback(root: Path, progress: Progress | None) -> None:
 
 # --- The whole chain -----------------------------------------------------------------------------
 
+_FETCH_LOCK = threading.Lock()  # one fetch at a time in this process (the data folder is shared)
+
 
 def ensure_mnist(
     root: str | os.PathLike | None = None,
@@ -534,6 +537,24 @@ def ensure_mnist(
     if not refetch and has_mnist(root):
         _say(progress, f"MNIST is already in {raw_folder(root)}.")
         return root
+    # Streamlit serves every session as a thread of one process: one fetch at a time, and a
+    # session that waited finds the files the other one fetched.
+    waited = not _FETCH_LOCK.acquire(blocking=False)
+    if waited:
+        _say(progress, "Another session is fetching MNIST; waiting for it…")
+        _FETCH_LOCK.acquire()
+    try:
+        if (waited or not refetch) and has_mnist(root):
+            _say(progress, f"MNIST is already in {raw_folder(root)} (fetched meanwhile).")
+            return root
+        _fetch(root, progress, online=online, refetch=refetch)
+        return root
+    finally:
+        _FETCH_LOCK.release()
+
+
+def _fetch(root: Path, progress: Progress | None, *, online: bool, refetch: bool) -> None:
+    """The fetch chain of ``ensure_mnist`` (called with the fetch lock held)."""
     try:
         raw_folder(root).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -555,11 +576,11 @@ def ensure_mnist(
         _say(progress, f"Removed {', '.join(removed)} from {raw_folder(root)} (incomplete or unreadable).")
     if not refetch and _extract_archives(root):
         _say(progress, f"Unpacked torchvision's archives in {raw_folder(root)}.")
-        return root
+        return
     _remove_broken_raw_files(root)  # an archive may have unpacked to a broken file
     if online and _torchvision_download(root, progress):
         _say(progress, f"MNIST downloaded into {raw_folder(root)}.")
-        return root
+        return
     try:
         _offline_fallback(root, progress)
     except OSError as exc:  # anything the steps above did not put in words
@@ -575,7 +596,6 @@ def ensure_mnist(
     if not has_mnist(root):
         raise MnistError(f"MNIST files were written but cannot be read back from {raw_folder(root)}.")
     _say(progress, f"MNIST is ready in {raw_folder(root)}.")
-    return root
 
 
 def load_mnist(root: str | os.PathLike | None = None) -> MnistData:

@@ -15,6 +15,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 
@@ -234,6 +235,44 @@ def test_refetch_replaces_files_that_look_complete(tmp_path, monkeypatch):
     mnist.ensure_mnist(root, refetch=True)
     assert seen == [False] and mnist.load_mnist(root).n_train == 200
     assert (mnist.raw_folder(root) / "unrelated.txt").read_text() == "kept"
+
+
+def test_concurrent_fetches_run_once(tmp_path, monkeypatch):
+    """Two sessions press Fetch at once (Streamlit sessions are threads): one fetch, both get the root."""
+    root = tmp_path / "data"
+    fetches, results, errors = [], [], []
+    second_waits = threading.Event()
+
+    def slow_fetch(root, progress):
+        fetches.append(threading.current_thread().name)
+        second_waits.wait(timeout=5)  # still fetching while the other session asks
+        write_tiny_mnist(root)
+        return True
+
+    monkeypatch.setattr(mnist, "_torchvision_download", slow_fetch)
+
+    def session(progress):
+        try:
+            results.append(mnist.ensure_mnist(root, progress=progress))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def second_progress(message):
+        if "waiting" in message:
+            second_waits.set()
+
+    first = threading.Thread(target=session, args=(None,), name="first")
+    first.start()
+    while not fetches and first.is_alive():
+        time.sleep(0.01)
+    second = threading.Thread(target=session, args=(second_progress,), name="second")
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert not errors and results == [root, root]
+    assert fetches == ["first"]
+    assert second_waits.is_set()
+    assert mnist.has_mnist(root)
 
 
 def test_unreachable_mirrors_are_detected_fast():
