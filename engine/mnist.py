@@ -633,7 +633,7 @@ def load_mnist(root: str | os.PathLike | None = None) -> MnistData:
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 40_000_000  # a 12-megapixel phone photo is fine; a decompression bomb is not
 MAX_UPLOAD_SIDE = 12_000
-ALLOWED_FORMATS = ("PNG", "JPEG")
+ALLOWED_FORMATS = ("PNG", "JPEG", "MPO")  # MPO: a JPEG with extra frames, as some phone cameras write
 
 
 class ImageError(ValueError):
@@ -675,6 +675,9 @@ def prepare_digit(data: bytes) -> PreparedDigit:
     fmt = img.format or ""
     if fmt not in ALLOWED_FORMATS:
         raise ImageError(f"This is a {img.format or 'unknown'} image; upload a PNG or JPEG.")
+    if fmt == "MPO":  # its first frame is the ordinary JPEG picture
+        fmt = "JPEG"
+        img.seek(0)
     width, height = img.size
     if width < 1 or height < 1:
         raise ImageError("The image has no pixels.")

@@ -598,6 +598,18 @@ def test_truncated_png_is_reported_as_damaged():
         mnist.prepare_digit(data[: len(data) // 2])
 
 
+def test_phone_jpeg_opening_as_mpo_is_read_as_jpeg_from_its_first_frame():
+    buf = io.BytesIO()
+    second = drawn_seven(ink="white", paper="black").rotate(90)  # a different picture in frame 2
+    drawn_seven().save(buf, format="MPO", save_all=True, append_images=[second])
+    data = buf.getvalue()
+    assert Image.open(io.BytesIO(data)).format == "MPO" and data[:2] == b"\xff\xd8"  # a JPEG to everyone else
+    digit = mnist.prepare_digit(data)
+    plain = mnist.prepare_digit(png_bytes(drawn_seven(), "JPEG"))
+    assert digit.format == "JPEG" and digit.inverted  # the first frame: dark ink on light paper
+    assert np.abs(digit.image.astype(int) - plain.image.astype(int)).mean() < 5
+
+
 def test_gif_is_refused_by_format():
     with pytest.raises(mnist.ImageError, match="GIF image; upload a PNG or JPEG"):
         mnist.prepare_digit(png_bytes(drawn_seven(), "GIF"))
