@@ -174,6 +174,24 @@ def has_mnist(root: str | os.PathLike | None = None) -> bool:
     return all(n_images is not None and n_images == n_labels for n_images, n_labels in _split_counts(folder).values())
 
 
+def data_identity(root: str | os.PathLike | None = None) -> tuple:
+    """A cheap fingerprint of the raw files: (size, mtime in ns, inode) of each, None where one is missing.
+
+    Caches key on it so that files replaced while the app runs (a re-fetch, a copied-in set)
+    are loaded and trained on anew instead of serving results made from the old ones.
+    """
+    folder = raw_folder(root if root is not None else default_root())
+    parts: list[tuple[int, int, int] | None] = []
+    for name in RAW_FILES.values():
+        try:
+            st = os.stat(folder / name)
+        except OSError:
+            parts.append(None)
+        else:
+            parts.append((st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(parts)
+
+
 def _remove_broken_raw_files(root: Path) -> list[str]:
     """Delete raw IDX files that are cut short, damaged or whose counts disagree; return their names.
 

@@ -151,6 +151,16 @@ def test_has_mnist_is_false_when_images_and_labels_disagree(tmp_path):
     assert not mnist.has_mnist(tmp_path)
 
 
+def test_data_identity_follows_the_files(tmp_path):
+    write_tiny_mnist(tmp_path, n_test=100)
+    first = mnist.data_identity(tmp_path)
+    assert len(first) == 4 and None not in first
+    assert mnist.data_identity(tmp_path) == first
+    write_tiny_mnist(tmp_path, n_test=100, seed=1)  # same sizes, new files
+    assert mnist.data_identity(tmp_path) != first
+    assert mnist.data_identity(tmp_path / "elsewhere") == (None,) * 4
+
+
 def test_data_root_defaults_to_data_and_env_overrides(monkeypatch, tmp_path):
     monkeypatch.delenv(mnist.DATA_ENV, raising=False)
     assert mnist.default_root() == mnist.REPO_ROOT / "data"
