@@ -8,9 +8,11 @@ Each page has its own section below.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 
 import numpy as np
 import streamlit as st
@@ -149,19 +151,30 @@ def neg_log_chart(samples, z_edge: float):
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading MNIST into memory…")
-def mnist_data(root: str) -> mnist.MnistData:
-    """MNIST as uint8/int64 tensors, loaded once per data folder and shared by every session."""
+def mnist_data(root: str, data_id: tuple) -> mnist.MnistData:
+    """MNIST as uint8/int64 tensors, loaded once per data folder and shared by every session.
+
+    ``data_id`` is ``mnist.data_identity(root)``: files replaced in the folder are loaded anew.
+    """
     return mnist.load_mnist(root)
 
 
+class _KeyLock:
+    """A lock for one training key, and how many threads hold or wait for it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+
+
 class _FitStore:
-    """Trained MNIST models by (data folder, settings), shared by every session, newest last."""
+    """Trained MNIST models by (data folder, its files' identity, settings), shared by every session, newest last."""
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
         self.fits: OrderedDict[tuple, softmax.SoftmaxFit] = OrderedDict()
         self.lock = threading.Lock()
-        self.key_locks: dict[tuple, threading.Lock] = {}
+        self.key_locks: dict[tuple, _KeyLock] = {}
 
     def get(self, key: tuple) -> softmax.SoftmaxFit | None:
         with self.lock:
@@ -175,12 +188,25 @@ class _FitStore:
             self.fits[key] = fit
             self.fits.move_to_end(key)
             while len(self.fits) > self.max_entries:
-                old, _ = self.fits.popitem(last=False)
-                self.key_locks.pop(old, None)
+                self.fits.popitem(last=False)
 
-    def key_lock(self, key: tuple) -> threading.Lock:
+    @contextlib.contextmanager
+    def key_lock(self, key: tuple) -> Iterator[None]:
+        """Hold the lock for ``key``; it lives only while some thread holds or waits for it.
+
+        So a run that raised (or any finished run) leaves no lock behind.
+        """
         with self.lock:
-            return self.key_locks.setdefault(key, threading.Lock())
+            entry = self.key_locks.setdefault(key, _KeyLock())
+            entry.users += 1
+        try:
+            with entry.lock:
+                yield
+        finally:
+            with self.lock:
+                entry.users -= 1
+                if entry.users == 0:
+                    del self.key_locks[key]
 
 
 @st.cache_resource(show_spinner=False)
@@ -188,28 +214,37 @@ def _mnist_fit_store() -> _FitStore:
     return _FitStore(max_entries=16)
 
 
-def cached_mnist_fit(root: str, seed: int, epochs: int, batch_size: int, lr: float, optimizer: str):
-    """The shared fit for these settings if some session already trained it, else None."""
-    return _mnist_fit_store().get((root, seed, epochs, batch_size, lr, optimizer))
+def cached_mnist_fit(
+    root: str, data_id: tuple, seed: int, epochs: int, batch_size: int, lr: float, optimizer: str
+) -> softmax.SoftmaxFit | None:
+    """The shared fit for these files and settings if some session already trained it, else None."""
+    return _mnist_fit_store().get((root, data_id, seed, epochs, batch_size, lr, optimizer))
 
 
 def train_mnist(
-    root: str, seed: int, epochs: int, batch_size: int, lr: float, optimizer: str, on_epoch=None
+    root: str,
+    data_id: tuple,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    optimizer: str,
+    on_epoch=None,
 ) -> softmax.SoftmaxFit:
-    """Train on MNIST once per data folder and settings for the whole app.
+    """Train on MNIST once per data folder, files (``data_id`` = ``mnist.data_identity(root)``) and settings.
 
     Not an ``st.cache_*`` function on purpose: ``on_epoch`` draws progress into the page, and
     Streamlit cannot replay elements drawn into containers made outside a cached function.
-    The store itself is an ``st.cache_resource``. A per-settings lock makes a second session
+    The store itself is an ``st.cache_resource``. A per-key lock makes a second session
     that asks for the same run wait for the first one instead of training it again (a class
     pressing Train with the defaults trains once). Treat the returned fit as read-only.
     """
-    key = (root, seed, epochs, batch_size, lr, optimizer)
+    key = (root, data_id, seed, epochs, batch_size, lr, optimizer)
     store = _mnist_fit_store()
     with store.key_lock(key):
         fit = store.get(key)
         if fit is None:
-            data = mnist_data(root)
+            data = mnist_data(root, data_id)
             fit = softmax.train_softmax(
                 data.train_images,
                 data.train_labels,

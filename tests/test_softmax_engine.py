@@ -264,7 +264,22 @@ def test_bad_arguments_raise_value_error(kw, message):
 # --- Threads -------------------------------------------------------------------------------------
 
 
-def test_single_thread_is_confined_to_the_training_thread():
+@pytest.fixture
+def two_threads():
+    """This thread and the process default at 2 intra-op threads, restored afterwards.
+
+    On a one-core machine (or with OMP_NUM_THREADS=1) the default is 1, and then going to one
+    thread and back would change nothing, so the thread tests below could not fail.
+    """
+    mine, shared = torch.get_num_threads(), sm.process_default_threads()
+    torch.set_num_threads(2)  # this thread's count and the process default
+    assert torch.get_num_threads() == 2 and sm.process_default_threads() == 2
+    yield
+    torch.set_num_threads(mine)
+    sm._in_fresh_thread(lambda: torch.set_num_threads(shared))
+
+
+def test_single_thread_is_confined_to_the_training_thread(two_threads):
     before = torch.get_num_threads()
     shared = sm.process_default_threads()
     inside: dict[str, int] = {}
@@ -272,13 +287,14 @@ def test_single_thread_is_confined_to_the_training_thread():
         inside["here"] = torch.get_num_threads()
         inside["new thread"] = sm.process_default_threads()  # what another session's run would get
     assert inside["here"] == 1
-    assert inside["new thread"] == shared
-    assert torch.get_num_threads() == before
+    assert inside["new thread"] == shared == 2
+    assert torch.get_num_threads() == before == 2
     assert sm.process_default_threads() == shared
 
 
-def test_concurrent_trainings_leave_the_default_alone(tiny):
+def test_concurrent_trainings_leave_the_default_alone(tiny, two_threads):
     shared = sm.process_default_threads()
+    assert shared == 2
     errors = []
 
     def run(seed):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -164,6 +166,34 @@ def test_missing_data_offers_a_fetch_button(app, tmp_path, monkeypatch):
     assert at.button(key="smx_m_train")
 
 
+def test_data_cut_short_offers_the_fetch_button_and_fetching_repairs_it(app, tmp_path, monkeypatch):
+    root = write_tiny_mnist(tmp_path / "data", n_train=300, n_test=N_TEST)
+    cut = mnist.raw_folder(root) / mnist.RAW_FILES["train_images"]
+    cut.write_bytes(cut.read_bytes()[:10_000])
+    monkeypatch.setenv(mnist.DATA_ENV, str(root))
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(mnist, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_train=300))
+    at = open_mnist(app)
+    assert "incomplete" in at.warning[0].value
+    at.button(key="smx_fetch").click().run()
+    assert not at.exception
+    assert "MNIST is ready" in at.success[0].value
+    assert "300 training and 100 test images loaded" in at.info[0].value
+
+
+def test_data_that_cannot_be_loaded_offers_to_fetch_again(app, tiny_root, monkeypatch):
+    def unreadable(root):
+        raise mnist.MnistError("MNIST is not readable (pretend).")
+
+    monkeypatch.setattr(mnist, "load_mnist", unreadable)
+    refetched = []
+    monkeypatch.setattr(mnist, "ensure_mnist", lambda root, **kw: refetched.append(kw.get("refetch")))
+    at = open_mnist(app)
+    assert "not readable (pretend)" in at.error[0].value
+    at.button(key="smx_refetch").click().run()
+    assert not at.exception and refetched == [True]
+
+
 def test_failed_fetch_is_explained(app, tmp_path, monkeypatch):
     monkeypatch.setenv(mnist.DATA_ENV, str(tmp_path / "nothing-here"))
 
@@ -178,6 +208,20 @@ def test_failed_fetch_is_explained(app, tmp_path, monkeypatch):
     assert status.label == "Fetching MNIST failed"
     assert "could not be fetched" in at.error[0].value
     assert "smx_m_train" not in [b.key for b in at.button]
+
+
+def test_replaced_data_files_are_loaded_and_trained_on_anew(app, tiny_root, train_calls):
+    at = open_mnist(app)
+    at.button(key="smx_m_train").click().run()
+    assert train_calls == [10] and confusion_frame(at)["count"].sum() == N_TEST
+    write_tiny_mnist(tiny_root, n_train=200, n_test=60, seed=5)  # the folder gets other files, same server
+    at.run()
+    assert not at.exception
+    assert "200 training and 60 test images loaded" in at.info[0].value  # no model from the old files shown
+    at.button(key="smx_m_train").click().run()
+    assert not at.exception
+    assert train_calls == [10, 10]  # the shared store does not serve the old files' fit
+    assert confusion_frame(at)["count"].sum() == 60
 
 
 def test_mnist_defaults_are_the_notes(app, tiny_root):
@@ -303,3 +347,60 @@ def test_upload_before_training_is_not_offered(app, tiny_root):
     at = open_mnist(app)
     assert not [u for u in at.get("file_uploader")]
     assert "Press **Train**" in at.info[0].value
+
+
+# --- engine.cache: the shared MNIST fits ---------------------------------------------------------
+
+
+@pytest.fixture
+def fit_store(monkeypatch, tmp_path):
+    """A fresh shared fit store, and engine.cache loading a tiny MNIST from tmp_path."""
+    from engine import cache
+
+    store = cache._FitStore(max_entries=4)
+    monkeypatch.setattr(cache, "_mnist_fit_store", lambda: store)
+    data = mnist.load_mnist(write_tiny_mnist(tmp_path, n_train=300, n_test=N_TEST))
+    monkeypatch.setattr(cache, "mnist_data", lambda root, data_id: data)
+    return store
+
+
+def test_a_run_that_raised_leaves_no_lock_behind(fit_store, monkeypatch):
+    from engine import cache
+
+    real = sm.train_softmax
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory (pretend)")
+
+    monkeypatch.setattr(sm, "train_softmax", broken)
+    args = ("root", ("files",), 777, 1, 32, 0.1, "sgd")
+    with pytest.raises(RuntimeError, match="pretend"):
+        cache.train_mnist(*args)
+    assert fit_store.key_locks == {} and cache.cached_mnist_fit(*args) is None
+    monkeypatch.setattr(sm, "train_softmax", real)
+    fit = cache.train_mnist(*args)
+    assert fit_store.key_locks == {} and cache.cached_mnist_fit(*args) is fit
+    assert cache.cached_mnist_fit("root", ("other files",), 777, 1, 32, 0.1, "sgd") is None
+
+
+def test_sessions_asking_for_the_same_run_train_once(fit_store, monkeypatch):
+    from engine import cache
+
+    calls = []
+    real = sm.train_softmax
+
+    def slow(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sm, "train_softmax", slow)
+    args = ("root", ("files",), 777, 1, 32, 0.1, "sgd")
+    fits = []
+    threads = [threading.Thread(target=lambda: fits.append(cache.train_mnist(*args))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(calls) == 1 and len(fits) == 3 and fits[0] is fits[1] is fits[2]
+    assert fit_store.key_locks == {}
