@@ -12,7 +12,7 @@ import streamlit as st
 
 from engine import cache
 from engine import losses as L
-from pages._common import enter_page
+from pages._common import enter_page, persistent_editor, reset_editor
 
 MAX_STEPS = 2000
 PLATEAU_STEPS = 50
@@ -25,25 +25,6 @@ enter_page()
 
 
 # --- helpers (UI only: every number comes from engine.losses) --------------------------------
-
-
-def persistent_editor(name: str, default: pd.DataFrame, **kwargs) -> pd.DataFrame:
-    """``st.data_editor`` whose edits survive a switch to another page and back.
-
-    The editor's own state is forgotten when the page is not drawn; its last result is kept in
-    ``loss_<name>_saved`` and becomes the starting table the next time the editor is fresh.
-    """
-    key, base_key, saved_key = f"loss_{name}", f"loss_{name}_base", f"loss_{name}_saved"
-    if key not in st.session_state or base_key not in st.session_state:
-        st.session_state[base_key] = st.session_state.get(saved_key, default)
-    edited = st.data_editor(st.session_state[base_key], key=key, **kwargs)
-    st.session_state[saved_key] = edited
-    return edited
-
-
-def restore_table(name: str) -> None:
-    for suffix in ("", "_base", "_saved"):
-        st.session_state.pop(f"loss_{name}{suffix}", None)
 
 
 def set_start(w: float, b: float, lr: float | None = None) -> None:
@@ -128,7 +109,7 @@ with data_col:
     )
     slug = SLUGS[dataset]
     table = persistent_editor(
-        f"table_{slug}",
+        f"loss_table_{slug}",
         L.DATASETS[dataset],
         num_rows="dynamic",
         hide_index=True,
@@ -137,7 +118,9 @@ with data_col:
             "y": st.column_config.NumberColumn("y", help="The label: 1 = pass, 0 = fail.", step=1),
         },
     )
-    st.button("Restore the original table", key="loss_restore_data", on_click=restore_table, args=(f"table_{slug}",))
+    st.button(
+        "Restore the original table", key="loss_restore_data", on_click=reset_editor, args=(f"loss_table_{slug}",)
+    )
 
 try:
     x, y = L.binary_table(table, what="Data table")
@@ -370,7 +353,7 @@ else:
         )
         with typed_col:
             typed = persistent_editor(
-                "ptable",
+                "loss_ptable",
                 TYPED_P,
                 num_rows="dynamic",
                 hide_index=True,
@@ -379,7 +362,7 @@ else:
                     "p": st.column_config.NumberColumn("p = ŷ", format="%.4f", help="Strictly between 0 and 1."),
                 },
             )
-            st.button("Restore these probabilities", key="loss_restore_p", on_click=restore_table, args=("ptable",))
+            st.button("Restore these probabilities", key="loss_restore_p", on_click=reset_editor, args=("loss_ptable",))
         try:
             cols = L.read_table(typed, {"y": "binary", "p": "probability"}, what="Typed probabilities")
             ways = L.bce_ways(cols["y"], cols["p"])
@@ -460,7 +443,7 @@ st.caption(
 z_col, out_col = st.columns([1.25, 2.5], gap="large")
 with z_col:
     ztable = persistent_editor(
-        "ztable",
+        "loss_ztable",
         L.seed004_table(),
         num_rows="dynamic",
         hide_index=True,
@@ -471,7 +454,7 @@ with z_col:
             "label": st.column_config.NumberColumn("label", step=1, help="The true class: 0, 1 or 2."),
         },
     )
-    st.button("Restore seed 004's z", key="loss_restore_z", on_click=restore_table, args=("ztable",))
+    st.button("Restore seed 004's z", key="loss_restore_z", on_click=reset_editor, args=("loss_ztable",))
     per_sample_slot = st.container()
 try:
     z, labels = L.softmax_table(ztable, what="z table")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from engine import cache, charts, mnist
 from engine import softmax as sm
-from pages._common import enter_page
+from pages._common import enter_page, persistent_editor, reset_editor
 
 enter_page()
 
@@ -70,8 +70,7 @@ st.session_state["smx_tab_saved"] = st.session_state["keep_smx_tab"]
 
 
 def reset_table() -> None:
-    st.session_state.pop("smx_table_editor", None)
-    st.session_state["smx_table_saved"] = sm.tutorial_table()
+    reset_editor("smx_table")
     for key, value in TABLE_DEFAULTS.items():
         st.session_state[key] = value
 
@@ -82,16 +81,12 @@ def small_table() -> None:
         "The course notes' table: 8 rows, features x1…x4, label y ∈ {0, 1, 2}. The model is `nn.Linear(4, 3)`: "
         "one row of W (and one b) per class. Edit cells, add rows, then train."
     )
-    # The editor's edits live in its widget state; after a page switch that state is gone, so the
-    # table is rebuilt from the last edited copy kept in smx_table_saved.
-    if "smx_table_editor" not in st.session_state:
-        st.session_state["smx_table_base"] = st.session_state.get("smx_table_saved", sm.tutorial_table())
     left, right = st.columns([1.25, 1], gap="large")
     with left:
         number = st.column_config.NumberColumn
-        edited = st.data_editor(
-            st.session_state["smx_table_base"],
-            key="smx_table_editor",
+        edited = persistent_editor(  # edits kept in smx_table_saved across page switches
+            "smx_table",
+            sm.tutorial_table(),
             num_rows="dynamic",
             hide_index=True,
             width="stretch",
@@ -100,7 +95,6 @@ def small_table() -> None:
                 sm.LABEL: number("y (class)", min_value=0, max_value=9, step=1, format="%d", help="class 0, 1, 2, …"),
             },
         )
-        st.session_state["smx_table_saved"] = edited
     with right:
         c1, c2 = st.columns(2)
         lr = c1.number_input(
