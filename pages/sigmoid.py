@@ -172,14 +172,13 @@ x_stab = st.number_input(
     help="Any x between −10³⁰ and 10³⁰.",
 )
 table = sg.stability_table(x_stab)
+# Shown as text so that NaN and inf read as "nan" and "inf" (a number column shows NaN as empty).
 st.dataframe(
-    table.rename(columns={"finite": "finite value and gradient"}),
+    table.assign(value=table["value"].map("{:.6g}".format), gradient=table["gradient"].map("{:.6g}".format)).rename(
+        columns={"gradient": "gradient (autograd)", "finite": "finite value and gradient"}
+    ),
     hide_index=True,
     width="stretch",
-    column_config={
-        "value": st.column_config.NumberColumn(format="%.6g"),
-        "gradient": st.column_config.NumberColumn("gradient (autograd)", format="%.6g"),
-    },
 )
 broken = table.loc[~table["finite"], "expression"].tolist()
 if broken:

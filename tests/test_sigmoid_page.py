@@ -87,7 +87,9 @@ def test_activation_comparison(at):
 
 def test_stability_table_on_the_page(at):
     table = at.dataframe[0].value.set_index("expression")
-    assert table.loc["F.logsigmoid(x)", "value"] == -1000.0
+    assert table.loc["F.logsigmoid(x)", "value"] == "-1000"
+    assert table.loc["1 / (1 + torch.exp(-x))  (naive)", "gradient (autograd)"] == "nan"  # not an empty cell
+    assert table.loc["torch.exp(-x)  (the naive formula's inner step)", "value"] == "inf"
     assert "give inf or NaN" in at.warning[0].value
     at.number_input(key="keep_sig_stab_x").set_value(5.0).run()
     assert "every route is finite" in at.success[0].value
