@@ -338,16 +338,12 @@ def gd_path(x, y, w: float, b: float, lr: float, steps: int, kind: str, first_st
     rows: list[tuple] = []
     diverged = False
     for i in range(int(steps) + 1):
-        loss, gw, gb = loss_and_grad(x, y, w, b, kind)
-        if not all(math.isfinite(v) for v in (w, b, loss, gw, gb)):
+        step = gd_step(x, y, w, b, lr if i < steps else 0.0, kind)  # the last row: its point, no move
+        if not all(math.isfinite(v) for v in (w, b, step.loss, step.grad_w, step.grad_b)):
             diverged = True
             break
-        rows.append((first_step + i, w, b, loss, gw, gb))
-        if i == steps:
-            break
-        with torch.no_grad():
-            w = (torch.tensor(w, dtype=DTYPE) - lr * torch.tensor(gw, dtype=DTYPE)).item()
-            b = (torch.tensor(b, dtype=DTYPE) - lr * torch.tensor(gb, dtype=DTYPE)).item()
+        rows.append((first_step + i, w, b, step.loss, step.grad_w, step.grad_b))
+        w, b = step.new_w, step.new_b
     frame = pd.DataFrame(rows, columns=PATH_COLUMNS).astype({"step": "int64"})
     return Path(kind, frame, diverged)
 
