@@ -12,6 +12,9 @@ then returns inf; ``F.binary_cross_entropy`` hides it by clamping log at -100, a
 gradient is exactly 0, so training can no longer recover. A NaN or inf loss (overflow) counts
 too. Training stops there, the history keeps the rows before it, and the fit carries the last
 good parameters. The check runs on the device every few steps (no host sync per step).
+
+Standardize: the column means and standard deviations are computed in float64 (features near
+1e37 would overflow float32's sum of squares), and the scaled features, of order 1, are float32.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ import torch.nn.functional as F
 from torch import nn, optim
 
 from engine.device import pick_device
+from engine.errors import DataError
 from engine.seeding import seeded_linear
+from engine.text import Msg
 
 OPTIMIZERS = ("sgd", "adam")
 INITS = ("zeros", "random")
@@ -57,19 +62,22 @@ class TrainSettings:
     threshold: float = 0.5
 
     def check(self) -> None:
-        """Raise ValueError with a plain message when a setting is out of range."""
+        """Raise DataError (a ValueError) with a plain message when a setting is out of range."""
         if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"The learning rate must be a positive number; got {self.lr!r}.")
+            raise DataError("The learning rate must be a positive number; got {value}.", value=repr(self.lr))
         if not isinstance(self.epochs, int | np.integer) or not 1 <= int(self.epochs) <= MAX_EPOCHS:
-            raise ValueError(f"Epochs must be a whole number from 1 to {MAX_EPOCHS:,}; got {self.epochs!r}.")
+            raise DataError(
+                "Epochs must be a whole number from 1 to {top:,}; got {value}.", top=MAX_EPOCHS, value=repr(self.epochs)
+            )
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"Unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
+            raise DataError("Unknown optimizer {value}: choose one of {names}.", value=repr(self.optimizer),
+                            names=", ".join(OPTIMIZERS))
         if self.init not in INITS:
-            raise ValueError(f"Unknown init {self.init!r}: choose one of {', '.join(INITS)}.")
+            raise DataError("Unknown init {value}: choose one of {names}.", value=repr(self.init), names=", ".join(INITS))
         if not isinstance(self.seed, int | np.integer) or not 0 <= int(self.seed) < 2**63:
-            raise ValueError(f"The seed must be a whole number ≥ 0; got {self.seed!r}.")
+            raise DataError("The seed must be a whole number ≥ 0; got {value}.", value=repr(self.seed))
         if not (math.isfinite(self.threshold) and 0 < self.threshold < 1):
-            raise ValueError(f"The threshold must be strictly between 0 and 1; got {self.threshold!r}.")
+            raise DataError("The threshold must be strictly between 0 and 1; got {value}.", value=repr(self.threshold))
 
 
 @dataclass(frozen=True)
@@ -81,22 +89,30 @@ class Divergence:
     row: int | None  # the data row whose loss became infinite ("saturated" only)
     z: float | None  # that row's z = Wx + b at that step
 
-    def explain(self, lr: float) -> str:
-        where = f" (training row {self.row + 1}, z = {self.z:.4g})" if self.row is not None else ""
+    def explain(self, lr: float) -> Msg:
+        where = Msg(" (training row {row}, z = {z:.4g})", row=self.row + 1, z=self.z) if self.row is not None else ""
         if self.cause == "saturated" and self.step == 0:
-            return (
-                f"Before the first step the loss is already infinite{where}: the starting W and b put a row so far "
+            return Msg(
+                "Before the first step the loss is already infinite{where}: the starting W and b put a row so far "
                 "on the wrong side that σ(z) rounds to exactly 0 or 1 in float32, so log(0) = −∞. The features are "
-                "too large for this start: standardize them, or start from W = 0, b = 0."
+                "too large for this start: standardize them, or start from W = 0, b = 0.",
+                where=where,
             )
         if self.cause == "saturated":
-            return (
-                f"At step {self.step} the loss became infinite{where}: with lr = {lr:g} the steps were so large "
-                "that z = Wx + b shot far past 0 and σ(z) rounded to exactly 0 or 1 in float32 on the wrong "
-                "side of a label, so log(0) = −∞. PyTorch caps that at 100 and the row's gradient is 0: "
-                "training cannot recover."
+            return Msg(
+                "At step {step} the loss became infinite{where}: with lr = {lr:g} the steps were so large that "
+                "z = Wx + b shot far past 0 and σ(z) rounded to exactly 0 or 1 in float32 on the wrong side of a "
+                "label, so log(0) = −∞. PyTorch caps that at 100 and the row's gradient is 0: training cannot "
+                "recover.",
+                step=self.step,
+                where=where,
+                lr=lr,
             )
-        return f"At step {self.step} the loss became NaN or infinite: with lr = {lr:g} the weights overflowed float32."
+        return Msg(
+            "At step {step} the loss became NaN or infinite: with lr = {lr:g} the weights overflowed float32.",
+            step=self.step,
+            lr=lr,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,10 +189,10 @@ def _as_xy(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def standardization(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
-    """Column mean and population std of float32 ``X`` (a constant column gets std 1)."""
-    mean = X.mean(dim=0)
-    std = X.std(dim=0, unbiased=False)
+def standardization(X64: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
+    """Column mean and population std of float64 ``X64`` (a constant column gets std 1)."""
+    mean = X64.mean(dim=0)
+    std = X64.std(dim=0, unbiased=False)
     constant = tuple(int(i) for i in torch.nonzero(std == 0).flatten().tolist())
     std[std == 0] = 1
     return mean, std, constant
@@ -198,6 +214,166 @@ def init_linear(d: int, init: str, seed: int) -> nn.Linear:
 
 def _make_optimizer(name: str, params, lr: float) -> optim.Optimizer:
     return optim.SGD(params, lr=lr) if name == "sgd" else optim.Adam(params, lr=lr)
+
+
+@dataclass
+class _Prepared:
+    """The training rows as the loop uses them: on the device, standardized when asked."""
+
+    X: torch.Tensor  # [n, d] float32
+    y: torch.Tensor  # [n, 1] float32
+    mean: torch.Tensor | None  # float64 [d]
+    std: torch.Tensor | None
+    constant: tuple[int, ...]
+    # Per-row helpers for the window check, so it costs few passes over the data:
+    # p_true = P(own label) = (1 - y) + h * (2y - 1), and #correct = #(y = 0) + (h >= t) @ (2y - 1).
+    y_sign: torch.Tensor
+    y_off: torch.Tensor
+    n_zero: float
+
+    @property
+    def n(self) -> int:
+        return int(self.X.shape[0])
+
+
+def _prepare(Xn: np.ndarray, yn: np.ndarray, standardize: bool, device: torch.device) -> _Prepared:
+    # A torch-allocated copy: vectorised kernels can round differently on differently aligned
+    # memory, and the generated script (torch.FloatTensor) gets torch's alignment too.
+    Xt = torch.tensor(Xn)
+    mean = std = None
+    constant: tuple[int, ...] = ()
+    if standardize:
+        X64 = Xt.double()
+        mean, std, constant = standardization(X64)
+        Xt = ((X64 - mean) / std).float()
+        if not bool(torch.isfinite(Xt).all()):
+            raise DataError("The features cannot be standardized: their values are too far apart even in float64.")
+    Xt = Xt.to(device)
+    yt = torch.tensor(yn).reshape(-1, 1).to(device)
+    y_off = 1 - yt.reshape(-1)
+    return _Prepared(Xt, yt, mean, std, constant, yt.reshape(-1) * 2 - 1, y_off, float(y_off.sum()))
+
+
+class _Loop:
+    """Full-batch steps in windows; after each window one check on the device finds a divergence.
+
+    Each step keeps the probabilities it computed in a window buffer; a check then finds the
+    first row (step) whose loss is not finite, replays the deterministic steps from the last good
+    snapshot to name the row and its z, and leaves the model at the last good parameters.
+    """
+
+    def __init__(self, data: _Prepared, model: nn.Linear, opt: optim.Optimizer, settings: TrainSettings) -> None:
+        self.data, self.model, self.opt, self.settings = data, model, opt, settings
+        E, n = settings.epochs, data.n
+        self.callback_every = max(1, math.ceil(E / MAX_CALLBACKS))
+        # steps between checks: at least 32 (each check costs a host sync and a snapshot), at most
+        # what keeps the window of probabilities under WINDOW_FLOATS; callbacks come at checks
+        self.window = max(1, min(max(self.callback_every, 32), WINDOW_FLOATS // max(n, 1)))
+        device = data.X.device
+        self.losses = torch.empty(E, device=device)
+        self.accuracy = torch.empty(E, device=device)
+        self.probs = torch.empty(self.window, n, device=device)
+        # F.binary_cross_entropy rejects a NaN probability (overflowed weights): on the CPU with a
+        # RuntimeError, which the loop turns into an "overflow" divergence; on a GPU with a
+        # device-side assert that would break the process, so there NaN is passed on as 0.5 (the
+        # identity for every other value, forward and backward: the numbers stay the tutorial's) and
+        # the NaN kept in `probs` is caught at the window check.
+        self.guard_nan = device.type != "cpu"
+
+    def snapshot(self):
+        params = [p.detach().clone() for p in self.model.parameters()]
+        return params, (copy.deepcopy(self.opt.state_dict()) if self.opt.state else None)
+
+    def restore(self, state) -> None:
+        params, opt_state = state
+        with torch.no_grad():
+            for p, saved in zip(self.model.parameters(), params, strict=True):
+                p.copy_(saved)
+        if opt_state is not None:
+            self.opt.load_state_dict(copy.deepcopy(opt_state))
+        else:
+            self.opt.state.clear()
+
+    def step(self, k: int, slot: int | None) -> None:
+        h = torch.sigmoid(self.model(self.data.X))
+        if slot is not None:
+            self.probs[slot] = h.detach().reshape(-1)
+        cost = F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5) if self.guard_nan else h, self.data.y)
+        self.losses[k] = cost.detach()
+        self.opt.zero_grad()
+        cost.backward()
+        self.opt.step()
+
+    def replay(self, state, base: int, upto: int) -> None:
+        """Restore ``state`` (taken before step ``base``) and run steps ``base .. upto - 1`` again."""
+        self.restore(state)
+        for k in range(base, upto):
+            self.step(k, None)
+
+    def window_stats(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Accuracy and the smallest P(own label) of each row of the window (NaN when h has a NaN).
+
+        Both are exact: the counts are small integers in float32, and 1 + (-h) is 1 - h.
+        """
+        d = self.data
+        h = self.probs[:count]
+        correct = d.n_zero + (h >= self.settings.threshold).to(h.dtype) @ d.y_sign
+        p_true_min = torch.addcmul(d.y_off, h, d.y_sign).amin(dim=1)  # amin propagates NaN
+        return correct / d.n, p_true_min
+
+    def run_window(self, start: int, stop: int) -> int:
+        """Steps ``start .. stop - 1``; returns where the window really ends (earlier on an overflow)."""
+        k = start
+        try:
+            for k in range(start, stop):
+                self.step(k, k - start)
+        except RuntimeError:
+            if not bool(torch.isnan(self.probs[k - start]).any()):
+                raise
+            self.losses[k] = math.nan  # this row's probabilities are NaN: the weights overflowed
+            stop = k + 1
+        return stop
+
+    def name_divergence(self, first: int, cause: str, state, base: int) -> Divergence:
+        """Replay to row ``first`` to name the row at fault, then keep the last good parameters."""
+        self.replay(state, base, first)
+        row = zval = None
+        if cause == "saturated":
+            d = self.data
+            with torch.no_grad():
+                z = self.model(d.X).reshape(-1)
+                idx = int(torch.argmin(torch.addcmul(d.y_off, torch.sigmoid(z), d.y_sign)))
+            row, zval = idx, float(z[idx])
+        self.replay(state, base, max(first - 1, 0))  # keep the last good parameters (row first - 1)
+        return Divergence(step=first, cause=cause, row=row, z=zval)
+
+    def train(self, on_epoch: OnEpoch | None) -> Divergence | None:
+        E = self.settings.epochs
+        good = self.snapshot()  # state before step `checked`
+        previous_good = None  # (state, step) of the check before
+        checked = next_callback = start = 0
+        while start < E:
+            stop = self.run_window(start, min(start + self.window, E))
+            acc, p_true_min = self.window_stats(stop - start)
+            self.accuracy[start:stop] = acc
+            overflow = torch.isnan(p_true_min) | ~torch.isfinite(self.losses[start:stop])
+            bad = overflow | ~(p_true_min > P_TRUE_FLOOR)
+            if bool(bad.any()):
+                in_window = int(torch.nonzero(bad)[0])
+                first = start + in_window
+                cause = "overflow" if bool(overflow[in_window]) else "saturated"
+                # Steps are deterministic: replay from the last good snapshot before row `first`.
+                state, base = previous_good if (first == checked and previous_good is not None) else (good, checked)
+                return self.name_divergence(first, cause, state, base)
+            previous_good = (good, checked)
+            good = self.snapshot()
+            checked = stop
+            if on_epoch is not None and stop - 1 >= next_callback:
+                last = stop - 1
+                on_epoch(last, {"loss": float(self.losses[last]), "accuracy": float(self.accuracy[last]), "epochs": E})
+                next_callback = min((last // self.callback_every + 1) * self.callback_every, E - 1)
+            start = stop
+        return None
 
 
 def train_logistic(
@@ -231,151 +407,34 @@ def train_logistic(
     settings.check()
     Xn, yn = _as_xy(X, y)
     device = torch.device(device) if device is not None else pick_device()
-    n, d = Xn.shape
-
-    # A torch-allocated copy: vectorised kernels can round differently on differently aligned
-    # memory, and the generated script (torch.FloatTensor) gets torch's alignment too.
-    Xt = torch.tensor(Xn)
-    mean = std = None
-    constant: tuple[int, ...] = ()
-    if settings.standardize:
-        mean, std, constant = standardization(Xt)
-        Xt = (Xt - mean) / std
-    Xt = Xt.to(device)
-    yt = torch.tensor(yn).reshape(-1, 1).to(device)
-    # Per-row helpers for the window check, so it costs few passes over the data:
-    # p_true = P(own label) = (1 - y) + h * (2y - 1), and #correct = #(y = 0) + (h >= t) @ (2y - 1).
-    y_sign = yt.reshape(-1) * 2 - 1
-    y_off = 1 - yt.reshape(-1)
-    n_zero = float(y_off.sum())
-
-    model = init_linear(d, settings.init, settings.seed)
+    data = _prepare(Xn, yn, settings.standardize, device)
+    model = init_linear(Xn.shape[1], settings.init, settings.seed)
     init_weight = model.weight.detach()[0].double().numpy().copy()
     init_bias = float(model.bias.detach()[0])
     model = model.to(device)
-    opt = _make_optimizer(settings.optimizer, model.parameters(), settings.lr)
+    loop = _Loop(data, model, _make_optimizer(settings.optimizer, model.parameters(), settings.lr), settings)
+    divergence = loop.train(on_epoch)
+    return _fit(data, model, loop, settings, divergence, init_weight, init_bias)
 
-    E = settings.epochs
-    callback_every = max(1, math.ceil(E / MAX_CALLBACKS))
-    # steps between checks: at least 32 (each check costs a host sync and a snapshot), at most what
-    # keeps the window of probabilities under WINDOW_FLOATS; callbacks come at checks
-    window = max(1, min(max(callback_every, 32), WINDOW_FLOATS // max(n, 1)))
-    losses = torch.empty(E, device=device)
-    accuracy = torch.empty(E, device=device)
-    probs = torch.empty(window, n, device=device)
 
-    def snapshot():
-        params = [p.detach().clone() for p in model.parameters()]
-        return params, (copy.deepcopy(opt.state_dict()) if opt.state else None)
-
-    def restore(state) -> None:
-        params, opt_state = state
-        with torch.no_grad():
-            for p, saved in zip(model.parameters(), params, strict=True):
-                p.copy_(saved)
-        if opt_state is not None:
-            opt.load_state_dict(copy.deepcopy(opt_state))
-        else:
-            opt.state.clear()
-
-    # F.binary_cross_entropy rejects a NaN probability (overflowed weights): on the CPU with a
-    # RuntimeError, which the loop below turns into an "overflow" divergence; on a GPU with a
-    # device-side assert that would break the process, so there NaN is passed on as 0.5 (the
-    # identity for every other value, forward and backward: the numbers stay the tutorial's) and
-    # the NaN kept in `probs` is caught at the window check.
-    guard_nan = device.type != "cpu"
-
-    def step(k: int, slot: int | None) -> None:
-        h = torch.sigmoid(model(Xt))
-        if slot is not None:
-            probs[slot] = h.detach().reshape(-1)
-        cost = F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5) if guard_nan else h, yt)
-        losses[k] = cost.detach()
-        opt.zero_grad()
-        cost.backward()
-        opt.step()
-
-    def replay(state, base: int, upto: int) -> None:
-        """Restore ``state`` (taken before step ``base``) and run steps ``base .. upto - 1`` again."""
-        restore(state)
-        for k in range(base, upto):
-            step(k, None)
-
-    def window_stats(count: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Accuracy and the smallest P(own label) of each row of the window (NaN when h has a NaN).
-
-        Both are exact: the counts are small integers in float32, and 1 + (-h) is 1 - h.
-        """
-        h = probs[:count]
-        correct = n_zero + (h >= settings.threshold).to(h.dtype) @ y_sign
-        p_true_min = torch.addcmul(y_off, h, y_sign).amin(dim=1)  # amin propagates NaN
-        return correct / n, p_true_min
-
-    good = snapshot()  # state before step `checked`
-    previous_good = None  # (state, step) of the check before
-    checked = 0
-    divergence = None
-    next_callback = 0
-    start = 0
-    while start < E:
-        stop = min(start + window, E)
-        k = start
-        try:
-            for k in range(start, stop):
-                step(k, k - start)
-        except RuntimeError:
-            if not bool(torch.isnan(probs[k - start]).any()):
-                raise
-            losses[k] = math.nan  # this row's probabilities are NaN: the weights overflowed
-            stop = k + 1
-        acc, p_true_min = window_stats(stop - start)
-        accuracy[start:stop] = acc
-        overflow = torch.isnan(p_true_min) | ~torch.isfinite(losses[start:stop])
-        bad = overflow | ~(p_true_min > P_TRUE_FLOOR)
-        if bool(bad.any()):
-            first_in_window = int(torch.nonzero(bad)[0])
-            first = start + first_in_window
-            cause = "overflow" if bool(overflow[first_in_window]) else "saturated"
-            # Steps are deterministic: replay from the last good snapshot before row `first`.
-            state, base = previous_good if (first == checked and previous_good is not None) else (good, checked)
-            replay(state, base, first)  # the parameters of the bad row, to name the row and its z
-            row = zval = None
-            if cause == "saturated":
-                with torch.no_grad():
-                    z = model(Xt).reshape(-1)
-                    h = torch.sigmoid(z)
-                    idx = int(torch.argmin(torch.addcmul(y_off, h, y_sign)))
-                row, zval = idx, float(z[idx])
-            replay(state, base, max(first - 1, 0))  # keep the last good parameters (row first - 1)
-            divergence = Divergence(step=first, cause=cause, row=row, z=zval)
-            break
-        previous_good = (good, checked)
-        good = snapshot()
-        checked = stop
-        if on_epoch is not None and stop - 1 >= next_callback:
-            last = stop - 1
-            on_epoch(last, {"loss": float(losses[last]), "accuracy": float(accuracy[last]), "epochs": E})
-            next_callback = (last // callback_every + 1) * callback_every
-            if next_callback > E - 1:
-                next_callback = E - 1
-        start = stop
-
-    kept = divergence.step if divergence is not None else E
+def _fit(data: _Prepared, model, loop: _Loop, settings: TrainSettings, divergence, init_weight, init_bias) -> LogisticFit:
+    """The result: history, the final loss and accuracy, and W, b in both units."""
+    kept = divergence.step if divergence is not None else settings.epochs
     history = pd.DataFrame(
         {
             "epoch": np.arange(kept, dtype=np.int64),
-            "loss": losses[:kept].double().cpu().numpy(),
-            "accuracy": accuracy[:kept].double().cpu().numpy(),
+            "loss": loop.losses[:kept].double().cpu().numpy(),
+            "accuracy": loop.accuracy[:kept].double().cpu().numpy(),
         }
     )
     with torch.no_grad():
-        h = torch.sigmoid(model(Xt))
-        final_loss = float(F.binary_cross_entropy(h, yt))
-        final_accuracy = float(((h >= settings.threshold) == yt.bool()).float().mean())
+        h = torch.sigmoid(model(data.X))
+        final_loss = float(F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5), data.y))
+        final_accuracy = float(((h >= settings.threshold) == data.y.bool()).float().mean())
     ws = model.weight.detach()[0].double().cpu().numpy().copy()
     bs = float(model.bias.detach()[0])
     if settings.standardize:
-        m64, s64 = mean.double().numpy(), std.double().numpy()
+        m64, s64 = data.mean.numpy(), data.std.numpy()
         w_orig = ws / s64
         b_orig = bs - float(np.sum(ws * m64 / s64))
         mean_out, std_out = m64, s64
@@ -396,7 +455,7 @@ def train_logistic(
         divergence=divergence,
         final_loss=final_loss,
         final_accuracy=final_accuracy,
-        constant_columns=constant,
+        constant_columns=data.constant,
     )
 
 
@@ -460,6 +519,12 @@ def suggest_learning_rate(X, y, settings: TrainSettings) -> LrSuggestion:
     return LrSuggestion(same=same, standardized=standardized, tried=tuple(tried))
 
 
+def fit_and_advise(X, y, settings: TrainSettings, on_epoch: OnEpoch | None = None) -> tuple[LogisticFit, LrSuggestion | None]:
+    """Train with ``settings``; when the run diverges, also find learning rates that work (a page's job)."""
+    fit = train_logistic(X, y, **settings.__dict__, on_epoch=on_epoch)
+    return fit, (suggest_learning_rate(X, y, settings) if fit.diverged else None)
+
+
 # --- reading a fit --------------------------------------------------------------------------
 
 
@@ -496,18 +561,18 @@ class Confusion:
             return None
         return 2 * p * r / (p + r)
 
-    def why_undefined(self) -> dict[str, str]:
+    def why_undefined(self) -> dict[str, Msg]:
         """A short reason for each metric that is undefined (division by zero)."""
         out = {}
         if self.precision is None:
-            out["precision"] = "no row was predicted as class 1, so TP + FP = 0"
+            out["precision"] = Msg("precision: — because no row was predicted as class 1, so TP + FP = 0.")
         if self.recall is None:
-            out["recall"] = "no row is truly class 1, so TP + FN = 0"
+            out["recall"] = Msg("recall: — because no row is truly class 1, so TP + FN = 0.")
         if self.f1 is None:
             if "precision" in out or "recall" in out:
-                out["f1"] = "it needs both precision and recall"
+                out["f1"] = Msg("F1: — because it needs both precision and recall.")
             else:
-                out["f1"] = "precision and recall are both 0"
+                out["f1"] = Msg("F1: — because precision and recall are both 0.")
         return out
 
 

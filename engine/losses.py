@@ -28,122 +28,61 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from engine.data import TableError, is_blank
+from engine import course, tables
+from engine.errors import TableError
+from engine.text import Msg
 
 DTYPE = torch.float64
 
 # --- Data ------------------------------------------------------------------------------------
 
-# Seeds 002/003: exam score → fail (0) / pass (1); the cut-off lies between 55 and 60.
-EXAM_SCORES = pd.DataFrame({"x": [45.0, 50.0, 55.0, 60.0, 65.0, 70.0], "y": [0, 0, 0, 1, 1, 1]})
-# Seeds 000/001: hours studied → fail (0) / pass (1).
-STUDY_HOURS = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [0, 0, 1, 1]})
-DATASETS = {"Exam scores (45–70)": EXAM_SCORES, "Study hours (1–4)": STUDY_HOURS}
-
-# Seed 004: torch.manual_seed(1); z = torch.rand(5, 3); labels [0, 0, 0, 2, 1]  →  1.0938.
-SEED004_SEED = 1
-SEED004_LABELS = (0, 0, 0, 2, 1)
-N_CLASSES = 3
-
-
-_KIND_HINTS = {
-    "number": "type a number",
-    "binary": "type 0 or 1",
-    "class": "type a whole number",
-    "probability": "type a number strictly between 0 and 1",
-}
-
-
-def _cell_text(value) -> str:
-    text = str(value)
-    return text if len(text) <= 20 else text[:17] + "..."
-
-
-def read_table(
-    df: pd.DataFrame,
-    columns: dict[str, str],
-    *,
-    what: str,
-    min_rows: int = 1,
-    n_classes: int = N_CLASSES,
-) -> dict[str, np.ndarray]:
-    """Check a small editable table and return its columns as float64 arrays.
-
-    ``columns`` maps each required column to its kind: ``"number"`` (any finite number),
-    ``"binary"`` (0 or 1), ``"class"`` (a whole number 0 … n_classes − 1) or ``"probability"``
-    (strictly between 0 and 1). Rows that are blank in every required column (a row just added
-    in the editor) are skipped. Raises :class:`TableError` naming the table (``what``), the rows
-    and columns at fault (rows counted from 1, top to bottom) and how to fix them.
-    """
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise TableError(f"{what}: the column(s) {', '.join(repr(c) for c in missing)} are missing.")
-    rows = [row for _, row in df[list(columns)].iterrows()]
-    numbered = [(i + 1, row) for i, row in enumerate(rows) if not all(is_blank(row[c]) for c in columns)]
-    if len(numbered) < min_rows:
-        need = "a row" if min_rows == 1 else f"at least {min_rows} rows"
-        raise TableError(f"{what}: the table has {len(numbered)} filled row(s); it needs {need}.")
-
-    problems: list[str] = []
-    out: dict[str, list[float]] = {c: [] for c in columns}
-    for number, row in numbered:
-        for column, kind in columns.items():
-            raw = row[column]
-            where = f"row {number}, column '{column}'"
-            if is_blank(raw):
-                problems.append(f"{where} is empty: {_KIND_HINTS[kind]}")
-                continue
-            try:
-                value = float(raw.strip()) if isinstance(raw, str) else float(raw)
-            except (TypeError, ValueError):
-                problems.append(f"{where}: '{_cell_text(raw)}' is not a number: {_KIND_HINTS[kind]}")
-                continue
-            if not math.isfinite(value):
-                problems.append(f"{where}: {raw} is not a finite number: {_KIND_HINTS[kind]}")
-            elif kind == "binary" and value not in (0.0, 1.0):
-                problems.append(f"{where}: {value:g} is not a class: the label must be 0 or 1")
-            elif kind == "class" and (value != int(value) or not 0 <= value < n_classes):
-                problems.append(
-                    f"{where}: {value:g} is not a class: labels are whole numbers from 0 to {n_classes - 1}"
-                )
-            elif kind == "probability" and not 0.0 < value < 1.0:
-                edge = " (0 and 1 themselves make one log infinite)" if value in (0.0, 1.0) else ""
-                problems.append(f"{where}: {value:g} is not a probability between 0 and 1{edge}")
-            out[column].append(value)
-    if problems:
-        shown = "; ".join(problems[:4])
-        more = f"; and {len(problems) - 4} more" if len(problems) > 4 else ""
-        raise TableError(f"{what}: {shown}{more}.")
-    return {c: np.asarray(v, dtype=np.float64) for c, v in out.items()}
-
+DATASETS = course.one_feature_tables()  # "exam": scores 45–70 -> fail 0 / pass 1; "hours": 1–4 hours
+N_CLASSES = course.CE_CLASSES
 
 X_LIMIT = 1e6  # |x| beyond this makes the view box and the suggested lr overflow float64 maths
 X_MIN_SPREAD = 1e-6
 
 
-def binary_table(df: pd.DataFrame, what: str = "Data table") -> tuple[np.ndarray, np.ndarray]:
+def binary_table(df: pd.DataFrame, what: Msg | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) from a one-feature table with columns ``x`` (numbers) and ``y`` (0/1), both classes present."""
-    cols = read_table(df, {"x": "number", "y": "binary"}, what=what, min_rows=2)
+    what = what or Msg("Data table")
+    cols = tables.check_table(df, {"x": tables.NUMBER, "y": tables.BINARY}, what=what, min_rows=2).columns
     x, y = cols["x"], cols["y"]
     too_big = np.flatnonzero(np.abs(x) > X_LIMIT)
     if too_big.size:
         raise TableError(
-            f"{what}: x = {x[too_big[0]]:g} (filled row {too_big[0] + 1}) is too large for this page. "
-            f"Keep every x between −{X_LIMIT:,.0f} and {X_LIMIT:,.0f}, for example by changing its unit."
+            "{what}: x = {x:g} (filled row {row}) is too large for this page. Keep every x between −{limit:,.0f} "
+            "and {limit:,.0f}, for example by changing its unit.",
+            what=what,
+            x=float(x[too_big[0]]),
+            row=int(too_big[0]) + 1,
+            limit=X_LIMIT,
         )
     spread = float(x.max() - x.min())
     if 0 < spread < X_MIN_SPREAD:
         raise TableError(
-            f"{what}: the x values differ by only {spread:.3g}, too little to draw the loss surfaces. "
-            "Spread them out, for example by changing their unit."
+            "{what}: the x values differ by only {spread:.3g}, too little to draw the loss surfaces. Spread them "
+            "out, for example by changing their unit.",
+            what=what,
+            spread=spread,
         )
     if len(set(y.tolist())) < 2:
         only = int(y[0])
         raise TableError(
-            f"{what}: every label is {only}. Give at least one row the label {1 - only}, "
-            "so that there is something to tell apart."
+            "{what}: every label is {only}. Give at least one row the label {other}, so that there is something "
+            "to tell apart.",
+            what=what,
+            only=only,
+            other=1 - only,
         )
     return x, y
+
+
+def probability_table(df: pd.DataFrame, what: Msg | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(y, p) from the table of probabilities typed by hand: columns ``y`` (0/1) and ``p`` (0 < p < 1)."""
+    what = what or Msg("Typed probabilities")
+    cols = tables.check_table(df, {"y": tables.BINARY, "p": tables.PROBABILITY}, what=what).columns
+    return cols["y"], cols["p"]
 
 
 def _t(values) -> torch.Tensor:
@@ -153,7 +92,7 @@ def _t(values) -> torch.Tensor:
 # --- Loss values, over a grid of W and over a (W, b) grid -----------------------------------
 
 LOSSES = ("mse", "bce")
-LOSS_NAMES = {"mse": "MSE after sigmoid", "bce": "Binary cross-entropy"}
+LOSS_NAMES = {"mse": Msg("MSE after sigmoid"), "bce": Msg("Binary cross-entropy")}
 
 
 def _mse(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -317,13 +256,15 @@ class Path:
     diverged: bool = False
 
     @property
-    def message(self) -> str | None:
+    def message(self) -> Msg | None:
         if not self.diverged:
             return None
         last = int(self.frame["step"].iloc[-1]) if len(self.frame) else 0
-        return (
-            f"{LOSS_NAMES[self.kind]} diverged after step {last}: the next step gave NaN or infinity. "
-            "The path stops there; choose a smaller learning rate and press Reset."
+        return Msg(
+            "{loss} diverged after step {step}: the next step gave NaN or infinity. The path stops there; choose a "
+            "smaller learning rate and press Reset.",
+            loss=LOSS_NAMES[self.kind],
+            step=last,
         )
 
 
@@ -611,22 +552,10 @@ SOFTMAX_WAYS = (
 )
 
 
-def seed004_table() -> pd.DataFrame:
-    """Seed 004's example: ``torch.manual_seed(1); z = torch.rand(5, 3)`` and labels [0, 0, 0, 2, 1].
-
-    Drawn from a private generator seeded with 1, which yields exactly the numbers of the global
-    ``torch.manual_seed(1)`` without touching the global random state.
-    """
-    g = torch.Generator().manual_seed(SEED004_SEED)
-    z = torch.rand(5, N_CLASSES, generator=g).to(DTYPE).numpy()
-    frame = pd.DataFrame(z, columns=list(Z_COLUMNS))
-    frame["label"] = list(SEED004_LABELS)
-    return frame
-
-
-def softmax_table(df: pd.DataFrame, what: str = "z table") -> tuple[np.ndarray, np.ndarray]:
+def softmax_table(df: pd.DataFrame, what: Msg | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(z [n, 3], labels [n]) from the editable table: columns z0, z1, z2 (numbers) and label (0, 1 or 2)."""
-    cols = read_table(df, {**dict.fromkeys(Z_COLUMNS, "number"), "label": "class"}, what=what)
+    spec = {**dict.fromkeys(Z_COLUMNS, tables.NUMBER), "label": tables.CLASS}
+    cols = tables.check_table(df, spec, what=what or Msg("z table"), n_classes=N_CLASSES).columns
     z = np.stack([cols[c] for c in Z_COLUMNS], axis=1)
     return z, cols["label"].astype(np.int64)
 
@@ -637,9 +566,11 @@ def _ce_inputs(z, labels) -> tuple[torch.Tensor, torch.Tensor]:
     if zt.ndim != 2 or zt.shape[0] == 0:
         raise TableError("z must be a table with one row per sample and one column per class.")
     if lt.shape != (zt.shape[0],):
-        raise TableError(f"There are {zt.shape[0]} rows of z but {lt.numel()} labels: give one label per row.")
+        raise TableError(
+            "There are {rows} rows of z but {labels} labels: give one label per row.", rows=zt.shape[0], labels=lt.numel()
+        )
     if bool(((lt < 0) | (lt >= zt.shape[1])).any()):
-        raise TableError(f"Labels must be class numbers from 0 to {zt.shape[1] - 1}.")
+        raise TableError("Labels must be class numbers from 0 to {top}.", top=zt.shape[1] - 1)
     return zt, lt
 
 

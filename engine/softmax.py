@@ -1,9 +1,8 @@
 """Softmax regression: ``nn.Linear(d, C)`` + softmax + cross-entropy, trained fast on preloaded tensors.
 
 ``train_softmax`` keeps the whole data set as tensors on the device (images stay uint8 and are
-flattened and converted to float per batch; the 1/255 of ``ToTensor`` is applied per batch, and
-the closed-form route folds it into its two matrix products) and walks it in batches taken from
-a seeded permutation of indices; no per-sample ``DataLoader``.
+converted to float per batch; the 1/255 of ``ToTensor`` is folded into the matrix products) and
+walks it in batches taken from a seeded permutation of indices; no per-sample ``DataLoader``.
 
 Two routes compute the same steps:
 
@@ -22,19 +21,16 @@ it after that (one base-seed draw, one sampler-seed draw, then ``randperm``). Al
 from a private generator seeded with ``seed`` (the same stream), never from torch's global one,
 so concurrent sessions of the app cannot disturb each other's runs.
 
-On the CPU, training runs with one intra-op thread (``single_intraop_thread``): these
-128 x 784 x 10 steps are far too small for OpenMP to pay off, and on a busy machine the thread
-hand-offs cost many times the arithmetic. The change is confined to the training thread; see the
-context manager's notes.
+Threads: these 128 x 784 x 10 steps are far too small for OpenMP to pay off, and on a busy
+machine the thread hand-offs cost many times the arithmetic, so the app trains with one intra-op
+thread per run: the job runner sets it (``engine.threads``), in the training thread only.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,30 +39,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from engine.data import TableError, is_blank
+from engine import course, tables
 from engine.device import pick_device
+from engine.errors import TableError
 from engine.seeding import seeded_linear
+from engine.text import Msg, NMsg, join
 
 OnEpoch = Callable[[int, dict], None]
 OPTIMIZERS = ("sgd", "adam")
 ROUTES = ("auto", "closed-form", "autograd")
-EVAL_CHUNK = 4096
-
-# Seed 004's table: 8 rows, 4 features, 3 classes.
-TUTORIAL_X = [
-    [1, 2, 1, 1],
-    [2, 1, 3, 2],
-    [3, 1, 3, 4],
-    [4, 1, 5, 5],
-    [1, 7, 5, 5],
-    [1, 2, 5, 6],
-    [1, 6, 6, 6],
-    [1, 7, 7, 7],
-]
-TUTORIAL_Y = [2, 2, 2, 1, 1, 1, 0, 0]
-FEATURES = ("x1", "x2", "x3", "x4")
-LABEL = "y"
+EVAL_CHUNK = 1024
 MAX_CLASSES = 10
+FEATURES = course.SOFTMAX_FEATURES
+LABEL = course.SOFTMAX_LABEL
 
 
 # --- Result --------------------------------------------------------------------------------------
@@ -74,11 +59,15 @@ MAX_CLASSES = 10
 
 @dataclass
 class SoftmaxFit:
-    """A trained softmax regression. ``model`` lives on the CPU."""
+    """A trained softmax regression. ``model`` lives on the CPU.
+
+    ``confusion`` and ``predictions`` are on the test set when one was given (from the last
+    epoch's evaluation, no extra pass), else on the training set, computed the first time they
+    are read.
+    """
 
     model: nn.Linear
     history: pd.DataFrame  # epoch, loss, train_accuracy, test_accuracy
-    confusion: np.ndarray  # [C, C]: rows = true class, columns = predicted
     test_accuracy: float | None
     n_classes: int
     optimizer: str
@@ -86,10 +75,26 @@ class SoftmaxFit:
     device: str
     train_seconds: float
     diverged: bool = False
-    # Predicted class of every row the confusion matrix counts (test set when given, else training set).
-    predictions: np.ndarray | None = None
     confusion_on: str = "test"
     epoch_seconds: list[float] = field(default_factory=list)
+    _evaluated: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _evaluate: Callable[[], tuple[np.ndarray, np.ndarray]] | None = field(default=None, repr=False)
+
+    def _evaluation(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._evaluated is None:
+            self._evaluated = self._evaluate()
+            self._evaluate = None
+        return self._evaluated
+
+    @property
+    def confusion(self) -> np.ndarray:
+        """[C, C]: rows = true class, columns = predicted."""
+        return self._evaluation()[0]
+
+    @property
+    def predictions(self) -> np.ndarray:
+        """The predicted class of every row the confusion matrix counts."""
+        return self._evaluation()[1]
 
     @property
     def weight(self) -> np.ndarray:
@@ -117,56 +122,6 @@ class SoftmaxFit:
 
     def predict(self, X) -> np.ndarray:
         return self.logits(X).argmax(dim=1).numpy()
-
-
-# --- Threads -------------------------------------------------------------------------------------
-
-_THREADS_LOCK = threading.Lock()
-
-
-def _in_fresh_thread(fn):
-    out: list = []
-    worker = threading.Thread(target=lambda: out.append(fn()), name="logitlab-threads", daemon=True)
-    worker.start()
-    worker.join()
-    return out[0]
-
-
-def process_default_threads() -> int:
-    """The intra-op thread count a newly started thread gets (what another session's run would use)."""
-    return _in_fresh_thread(torch.get_num_threads)
-
-
-@contextlib.contextmanager
-def single_intraop_thread(enabled: bool = True) -> Iterator[None]:
-    """Run the body with one intra-op thread in *this* thread only; restore it afterwards.
-
-    ``torch.set_num_threads`` does two things with PyTorch's OpenMP backend: it sets the calling
-    thread's OpenMP/MKL thread count, and it sets the process-wide default that every thread
-    picks up the first time it does parallel work. Streamlit runs every session's script in
-    threads of one process, so the default must not stay at 1 while we train. Hence:
-    set 1 here, then at once put the process default back from a short-lived helper thread
-    (its own call leaves our thread at 1). On exit this thread gets its old count back.
-    A lock serialises these hand-overs between concurrent trainings.
-    """
-    if not enabled:
-        yield
-        return
-    with _THREADS_LOCK:
-        shared = process_default_threads()
-        mine = torch.get_num_threads()
-        if mine != 1:
-            torch.set_num_threads(1)
-        if shared != 1 and mine != 1:
-            _in_fresh_thread(lambda: torch.set_num_threads(shared))
-    try:
-        yield
-    finally:
-        with _THREADS_LOCK:
-            if mine != 1:
-                torch.set_num_threads(mine)
-                if shared != mine:
-                    _in_fresh_thread(lambda: torch.set_num_threads(shared))
 
 
 # --- Seeding -------------------------------------------------------------------------------------
@@ -222,11 +177,158 @@ def _labels(y, n: int, n_classes: int, name: str) -> torch.Tensor:
     return t
 
 
-def _to_float(xb: torch.Tensor, is_u8: bool) -> torch.Tensor:
-    return xb.to(torch.float32).div_(255) if is_u8 else xb
-
-
 # --- Training ------------------------------------------------------------------------------------
+
+
+def _check_arguments(n_classes: int, lr: float, epochs: int, batch_size: int, optimizer: str, route: str) -> str:
+    """Raise ValueError for arguments out of range; return the route to take."""
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if route not in ROUTES:
+        raise ValueError(f"route must be one of {ROUTES}, got {route!r}")
+    if optimizer == "adam" and route == "closed-form":
+        raise ValueError("the closed-form route is plain SGD; Adam trains with autograd")
+    if not (isinstance(n_classes, int) and 2 <= n_classes):
+        raise ValueError("n_classes must be an integer >= 2")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError("lr must be a positive number")
+    if epochs < 1 or batch_size < 1:
+        raise ValueError("epochs and batch_size must be at least 1")
+    if route == "auto":
+        return "closed-form" if optimizer == "sgd" else "autograd"
+    return route
+
+
+@dataclass
+class _Data:
+    """The training (and test) rows on the device; uint8 images stay uint8 (their ``divisor`` is 255)."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    divisor: float
+    x_test: torch.Tensor | None = None
+    y_test: torch.Tensor | None = None
+    test_divisor: float = 1.0
+
+    @property
+    def n(self) -> int:
+        return int(self.x.shape[0])
+
+    @classmethod
+    def load(cls, X, y, X_test, y_test, n_classes: int, device: torch.device) -> _Data:
+        x_all, is_u8 = _features(X)
+        n, d = x_all.shape
+        if n == 0:
+            raise ValueError("no training rows")
+        data = cls(x_all.to(device), _labels(y, n, n_classes, "y").to(device), 255.0 if is_u8 else 1.0)
+        if X_test is not None and y_test is not None:
+            x_test, test_u8 = _features(X_test)
+            if x_test.shape[1] != d:
+                raise ValueError(f"X_test has {x_test.shape[1]} features, X has {d}")
+            data.x_test = x_test.to(device)
+            data.y_test = _labels(y_test, x_test.shape[0], n_classes, "y_test").to(device)
+            data.test_divisor = 255.0 if test_u8 else 1.0
+        return data
+
+
+def _epochs(data: _Data, batch_size: int, drop_last: bool, order: DataLoaderOrder):
+    """Endless epochs; each is an iterable of (x batch as float, its divisor, labels), in the seeded order.
+
+    Full batch (``batch_size >= n``): the whole table, in order, converted to float once.
+    """
+    n = data.n
+    if batch_size >= n:
+        x = data.x.to(torch.float32)
+        while True:
+            yield [(x, data.divisor, data.y)]
+    n_batches = n // batch_size if drop_last else math.ceil(n / batch_size)
+    while True:
+        perm = order.permutation(n).to(data.x.device, non_blocking=True)
+        yield _epoch_batches(data, perm, batch_size, n_batches)
+
+
+def _epoch_batches(data: _Data, perm: torch.Tensor, batch_size: int, n_batches: int):
+    for i in range(n_batches):
+        idx = perm[i * batch_size : (i + 1) * batch_size]
+        yield data.x.index_select(0, idx).to(torch.float32), data.divisor, data.y.index_select(0, idx)
+
+
+class _ClosedFormSgd:
+    """SGD steps from the gradient of mean cross-entropy in closed form (no autograd).
+
+    It works on the transposed logits zᵀ = W xᵀ + b ([classes, batch]): with 10 classes that
+    matrix product is about twice as fast as x Wᵀ on a CPU, and the gradient Gᵀ it gives feeds
+    the weight update W -= lr · Gᵀ x directly. x / 255 is folded into both products (alpha): one
+    pass over the batch fewer, equal to ToTensor's x / 255 up to float rounding (~1e-7 on W per
+    epoch). A whole epoch runs in one call, so the per-batch Python work stays small.
+    """
+
+    def __init__(self, model: nn.Linear, lr: float, batch_size: int, device: torch.device) -> None:
+        self.W, self.b, self.lr = model.weight, model.bias, lr
+        self.minus_one = torch.full((1, batch_size), -1.0, device=device)
+
+    def epoch(self, batches, loss_sum: torch.Tensor, correct: torch.Tensor) -> tuple[int, int]:
+        W, b, b_column, lr, minus_one = self.W, self.b, self.b.unsqueeze(1), self.lr, self.minus_one
+        seen = n_batches = 0
+        with torch.no_grad():
+            for xb, divisor, yb in batches:
+                rows, scale = yb.shape[0], 1.0 / divisor
+                zt = torch.addmm(b_column, W, xb.t(), alpha=scale)  # [classes, batch]
+                logp = torch.log_softmax(zt, dim=0)
+                row = yb.unsqueeze(0)
+                loss_sum.sub_(logp.gather(0, row).sum(), alpha=1.0 / rows)
+                correct.add_((zt.argmax(dim=0) == yb).sum())
+                g = logp.exp_()  # softmax(z)ᵀ
+                g.scatter_add_(0, row, minus_one[:, :rows] if rows != minus_one.shape[1] else minus_one)  # - onehot(y)ᵀ
+                step = -lr / rows  # the mean over the batch and the step size, in one factor
+                W.addmm_(g, xb, alpha=step * scale)
+                b.add_(g.sum(dim=1), alpha=step)
+                seen += rows
+                n_batches += 1
+        return seen, n_batches
+
+
+class _AutogradSteps:
+    """``F.cross_entropy`` + ``backward()`` + ``torch.optim.SGD`` or ``torch.optim.Adam``, batch by batch."""
+
+    def __init__(self, model: nn.Linear, lr: float, optimizer: str) -> None:
+        self.model = model
+        params = model.parameters()
+        self.opt = torch.optim.SGD(params, lr=lr) if optimizer == "sgd" else torch.optim.Adam(params, lr=lr)
+
+    def epoch(self, batches, loss_sum: torch.Tensor, correct: torch.Tensor) -> tuple[int, int]:
+        seen = n_batches = 0
+        for xb, divisor, yb in batches:
+            xb = xb.div(divisor) if divisor != 1.0 else xb  # ToTensor's x / 255, exactly (never in place: a full batch is reused)
+            z = self.model(xb)
+            loss = F.cross_entropy(z, yb)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            loss_sum += loss.detach()
+            correct += (z.detach().argmax(dim=1) == yb).sum()
+            seen += yb.shape[0]
+            n_batches += 1
+        return seen, n_batches
+
+
+def _evaluate(W, b, x, y, divisor: float, *, want_predictions: bool):
+    """Correct count (device tensor) and, optionally, the predicted class of every row."""
+    correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    preds = []
+    with torch.no_grad():
+        for start in range(0, x.shape[0], EVAL_CHUNK):
+            xb = x[start : start + EVAL_CHUNK].to(torch.float32)
+            pred = torch.addmm(b, xb, W.t(), alpha=1.0 / divisor).argmax(dim=1)
+            correct += (pred == y[start : start + EVAL_CHUNK]).sum()
+            if want_predictions:
+                preds.append(pred)
+    return correct, (torch.cat(preds) if want_predictions else None)
+
+
+def _confusion(y: torch.Tensor, predictions: torch.Tensor, n_classes: int) -> np.ndarray:
+    counts = torch.bincount(y * n_classes + predictions, minlength=n_classes * n_classes)
+    return counts.reshape(n_classes, n_classes).cpu().numpy()
 
 
 def train_softmax(
@@ -245,15 +347,14 @@ def train_softmax(
     optimizer: str = "sgd",
     route: str = "auto",
     drop_last: bool = True,
-    single_thread: bool = True,
 ) -> SoftmaxFit:
     """Train ``nn.Linear(d, n_classes)`` with cross-entropy; see the module notes.
 
-    ``X``: float [n, d], or uint8 images [n, ...] (flattened, scaled by 1/255 per batch).
-    ``epochs``: passes over the data. ``batch_size >= n`` means full batch, in order: one step
-    per epoch, so ``epochs`` is then the number of steps (1001 for the tutorial's 0..1000).
-    Otherwise each epoch walks a seeded permutation in batches (the last partial batch is
-    dropped when ``drop_last``, as in the tutorial's DataLoader).
+    ``X``: float [n, d], or uint8 images [n, ...] (flattened, scaled by 1/255). ``epochs``: passes
+    over the data. ``batch_size >= n`` means full batch, in order: one step per epoch, so
+    ``epochs`` is then the number of steps (1001 for the tutorial's 0..1000). Otherwise each epoch
+    walks a seeded permutation in batches (the last partial batch is dropped when ``drop_last``,
+    as in the tutorial's DataLoader).
 
     ``history`` row ``k`` (``epoch`` = k, counting from 0): ``loss`` and ``train_accuracy`` are the
     mean over that epoch's batches of the values computed before each step (the tutorials'
@@ -263,244 +364,129 @@ def train_softmax(
     finite (``diverged``).
     """
     optimizer = optimizer.lower()
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    if route not in ROUTES:
-        raise ValueError(f"route must be one of {ROUTES}, got {route!r}")
-    if optimizer == "adam" and route == "closed-form":
-        raise ValueError("the closed-form route is plain SGD; Adam trains with autograd")
-    if route == "auto":
-        route = "closed-form" if optimizer == "sgd" else "autograd"
-    if not (isinstance(n_classes, int) and 2 <= n_classes):
-        raise ValueError("n_classes must be an integer >= 2")
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError("lr must be a positive number")
-    if epochs < 1 or batch_size < 1:
-        raise ValueError("epochs and batch_size must be at least 1")
-
+    route = _check_arguments(n_classes, lr, epochs, batch_size, optimizer, route)
     device = torch.device(device) if device is not None else pick_device()
-    x_all, is_u8 = _features(X)
-    n, d = x_all.shape
-    if n == 0:
-        raise ValueError("no training rows")
-    y_all = _labels(y, n, n_classes, "y")
-    has_test = X_test is not None and y_test is not None
-    if has_test:
-        x_test, test_u8 = _features(X_test)
-        if x_test.shape[1] != d:
-            raise ValueError(f"X_test has {x_test.shape[1]} features, X has {d}")
-        y_test_t = _labels(y_test, x_test.shape[0], n_classes, "y_test")
-
-    model, rng_state = seeded_linear(d, n_classes, seed)
-    order = DataLoaderOrder(rng_state)
-    full_batch = batch_size >= n
-    if full_batch:
-        n_batches = 1
-    elif drop_last:
-        n_batches = n // batch_size
-    else:
-        n_batches = math.ceil(n / batch_size)
-
     start = time.perf_counter()
-    with single_intraop_thread(enabled=single_thread and device.type == "cpu"):
-        model = model.to(device)
-        x_dev, y_dev = x_all.to(device), y_all.to(device)
-        if full_batch:
-            x_dev = _to_float(x_dev, is_u8) if is_u8 else x_dev  # reused every step: convert once
-        if has_test:
-            x_test_dev, y_test_dev = x_test.to(device), y_test_t.to(device)
+    data = _Data.load(X, y, X_test, y_test, n_classes, device)
+    model, rng_state = seeded_linear(data.x.shape[1], n_classes, seed)
+    model = model.to(device)
+    if route == "closed-form":
+        stepper = _ClosedFormSgd(model, lr, min(batch_size, data.n), device)
+    else:
+        stepper = _AutogradSteps(model, lr, optimizer)
+    epochs_iter = _epochs(data, batch_size, drop_last, DataLoaderOrder(rng_state))
+    W, b = model.weight, model.bias
+    rows: list[tuple] = []
+    pending: list[torch.Tensor] = []  # per-epoch [loss, accuracy, test accuracy] kept on the device
+    epoch_seconds: list[float] = []
+    test_predictions = None
+    diverged = False
+    for epoch in range(epochs):
+        t_epoch = time.perf_counter()
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), dtype=torch.int64, device=device)
+        seen, n_batches = stepper.epoch(next(epochs_iter), loss_sum, correct)
+        if data.x_test is not None:
+            last = epoch == epochs - 1
+            test_correct, test_predictions = _evaluate(
+                W, b, data.x_test, data.y_test, data.test_divisor, want_predictions=last
+            )
+            test_acc = test_correct.to(torch.float32) / data.y_test.shape[0]
+        else:
+            test_acc = torch.full((), math.nan, device=device)
+        metrics = torch.stack([loss_sum / n_batches, correct.to(torch.float32) / seen, test_acc])
+        epoch_seconds.append(time.perf_counter() - t_epoch)
+        if on_epoch is None:
+            pending.append(metrics)
+            continue
+        loss_v, acc_v, test_v = metrics.tolist()  # one device-to-host copy per epoch, only when someone watches
+        rows.append((epoch, loss_v, acc_v, test_v))
+        seconds = time.perf_counter() - start
+        on_epoch(epoch, {"loss": loss_v, "train_accuracy": acc_v, "test_accuracy": test_v, "seconds": seconds})
+        if not math.isfinite(loss_v):
+            diverged = True
+            test_predictions = None  # stopped early: the last evaluation did not keep them
+            break
+    if pending:
+        rows = [(k, *v) for k, v in enumerate(torch.stack(pending).cpu().tolist())]
+        diverged = any(not math.isfinite(r[1]) for r in rows)
+    return _finish(model, data, rows, test_predictions, diverged, n_classes, optimizer, route, device, start,
+                   epoch_seconds)
 
-        opt = None
-        if route == "autograd":
-            params = model.parameters()
-            opt = torch.optim.SGD(params, lr=lr) if optimizer == "sgd" else torch.optim.Adam(params, lr=lr)
 
-        # Closed form on uint8 mini-batches: x/255 is folded into the two products (alpha), one pass
-        # over the batch fewer; equal to ToTensor's x/255 up to float rounding (~1e-7 on W per epoch).
-        fold = route == "closed-form" and is_u8 and not full_batch
-        scale = 1.0 / 255 if fold else 1.0
-        minus_one = torch.full((min(batch_size, n), 1), -1.0, device=device)
-        rows: list[tuple] = []
-        pending: list[torch.Tensor] = []  # per-epoch [loss, accuracy, test accuracy] kept on the device
-        epoch_seconds: list[float] = []
-        diverged = False
-        W, b = model.weight, model.bias
-        for epoch in range(epochs):
-            t_epoch = time.perf_counter()
-            loss_sum = torch.zeros((), device=device)
-            correct = torch.zeros((), dtype=torch.int64, device=device)
-            seen = 0
-            perm = None if full_batch else order.permutation(n).to(device, non_blocking=True)
-            for i in range(n_batches):
-                if full_batch:
-                    xb, yb = x_dev, y_dev
-                else:
-                    idx = perm[i * batch_size : (i + 1) * batch_size]
-                    xb = x_dev.index_select(0, idx)
-                    if is_u8:  # uint8 -> float; the 1/255 goes into the products when folded
-                        xb = xb.to(torch.float32) if fold else _to_float(xb, True)
-                    yb = y_dev.index_select(0, idx)
-                rows_b = yb.shape[0]
-                seen += rows_b
-                if route == "closed-form":
-                    with torch.no_grad():
-                        z = torch.addmm(b, xb, W.t(), alpha=scale)
-                        logp = torch.log_softmax(z, dim=1)
-                        column = yb.unsqueeze(1)
-                        loss_sum.sub_(logp.gather(1, column).sum(), alpha=1.0 / rows_b)
-                        correct.add_((z.argmax(dim=1) == yb).sum())
-                        g = logp.exp_()  # softmax(z)
-                        g.scatter_add_(1, column, minus_one[:rows_b])  # - onehot(y): dL/dz times the batch size
-                        step = -lr / rows_b  # the mean over the batch and the step size, in one factor
-                        W.addmm_(g.t(), xb, alpha=step * scale)
-                        b.add_(g.sum(dim=0), alpha=step)
-                else:
-                    z = model(xb)
-                    loss = F.cross_entropy(z, yb)
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    loss_sum += loss.detach()
-                    correct += (z.detach().argmax(dim=1) == yb).sum()
-            epoch_loss = loss_sum / n_batches
-            epoch_acc = correct.to(torch.float32) / seen
-            if has_test:
-                test_correct, _ = _evaluate(W, b, x_test_dev, y_test_dev, test_u8, want_predictions=False)
-                test_acc = test_correct.to(torch.float32) / y_test_dev.shape[0]
-            else:
-                test_acc = torch.full((), math.nan, device=device)
-            metrics = torch.stack([epoch_loss.detach(), epoch_acc, test_acc])
-            if on_epoch is not None:
-                # One device-to-host copy per epoch, only when someone is watching.
-                loss_v, acc_v, test_v = metrics.tolist()
-                epoch_seconds.append(time.perf_counter() - t_epoch)
-                rows.append((epoch, loss_v, acc_v, test_v))
-                on_epoch(
-                    epoch,
-                    {
-                        "loss": loss_v,
-                        "train_accuracy": acc_v,
-                        "test_accuracy": test_v,
-                        "seconds": time.perf_counter() - start,
-                    },
-                )
-                if not math.isfinite(loss_v):
-                    diverged = True
-                    break
-            else:
-                pending.append(metrics)
-                epoch_seconds.append(time.perf_counter() - t_epoch)
-        if pending:
-            values = torch.stack(pending).cpu().tolist()
-            rows = [(k, *v) for k, v in enumerate(values)]
-            diverged = any(not math.isfinite(r[1]) for r in rows)
+def _finish(model, data: _Data, rows, test_predictions, diverged, n_classes, optimizer, route, device, start,
+            epoch_seconds) -> SoftmaxFit:
+    """The fit: history, the model back on the CPU, and the confusion matrix (now, or on first use)."""
+    W, b = model.weight, model.bias
+    with torch.no_grad():
+        diverged = diverged or not bool(torch.isfinite(W).all() and torch.isfinite(b).all())
+    evaluated = evaluate = None
+    test_accuracy = None
+    if data.x_test is not None:
+        if test_predictions is None:
+            _, test_predictions = _evaluate(W, b, data.x_test, data.y_test, data.test_divisor, want_predictions=True)
+        test_accuracy = float((test_predictions == data.y_test).sum().item()) / data.y_test.shape[0]
+        evaluated = (_confusion(data.y_test, test_predictions, n_classes), test_predictions.cpu().numpy())
+        confusion_on = "test"
+    else:
+        W_final, b_final = W.detach().clone(), b.detach().clone()
 
-        with torch.no_grad():
-            diverged = diverged or not bool(torch.isfinite(W).all() and torch.isfinite(b).all())
-            if has_test:
-                eval_x, eval_y, eval_u8, confusion_on = x_test_dev, y_test_dev, test_u8, "test"
-            else:
-                eval_x, eval_y, eval_u8, confusion_on = x_dev, y_dev, is_u8 and not full_batch, "train"
-            correct_final, predictions = _evaluate(W, b, eval_x, eval_y, eval_u8, want_predictions=True)
-            confusion = torch.bincount(eval_y * n_classes + predictions, minlength=n_classes * n_classes)
-            confusion = confusion.reshape(n_classes, n_classes).cpu().numpy()
-            test_accuracy = float(correct_final.item()) / eval_y.shape[0] if has_test else None
-            predictions = predictions.cpu().numpy()
-        model = model.cpu()
-    train_seconds = time.perf_counter() - start
+        def evaluate():
+            _, predictions = _evaluate(W_final, b_final, data.x, data.y, data.divisor, want_predictions=True)
+            return _confusion(data.y, predictions, n_classes), predictions.cpu().numpy()
 
+        confusion_on = "train"
+    model = model.cpu()
     history = pd.DataFrame(rows, columns=["epoch", "loss", "train_accuracy", "test_accuracy"])
     return SoftmaxFit(
         model=model,
         history=history,
-        confusion=confusion,
         test_accuracy=test_accuracy,
         n_classes=n_classes,
         optimizer=optimizer,
         route=route,
         device=str(device),
-        train_seconds=train_seconds,
+        train_seconds=time.perf_counter() - start,
         diverged=diverged,
-        predictions=predictions,
         confusion_on=confusion_on,
         epoch_seconds=epoch_seconds,
+        _evaluated=evaluated,
+        _evaluate=evaluate,
     )
-
-
-def _evaluate(W, b, x, y, is_u8: bool, *, want_predictions: bool):
-    """Correct count (device tensor) and, optionally, the predicted class of every row."""
-    correct = torch.zeros((), dtype=torch.int64, device=x.device)
-    preds = []
-    with torch.no_grad():
-        for start in range(0, x.shape[0], EVAL_CHUNK):
-            xb = _to_float(x[start : start + EVAL_CHUNK], is_u8)
-            pred = torch.addmm(b, xb, W.t()).argmax(dim=1)
-            correct += (pred == y[start : start + EVAL_CHUNK]).sum()
-            if want_predictions:
-                preds.append(pred)
-    return correct, (torch.cat(preds) if want_predictions else None)
 
 
 # --- Small table ---------------------------------------------------------------------------------
 
 
-def tutorial_table() -> pd.DataFrame:
-    """Seed 004's 8 x 4 table with its labels (3 classes), as a DataFrame."""
-    frame = pd.DataFrame(TUTORIAL_X, columns=list(FEATURES), dtype="float64")
-    frame[LABEL] = pd.Series(TUTORIAL_Y, dtype="int64")
-    return frame
-
-
-def table_xy(df: pd.DataFrame, features=FEATURES, label: str = LABEL) -> tuple[np.ndarray, np.ndarray, int, list[str]]:
-    """Validate the small table; return X float32 [n, d], y int64 [n], the class count and notes.
+def table_xy(df: pd.DataFrame, features=FEATURES, label: str = LABEL) -> tuple[np.ndarray, np.ndarray, int, list[Msg]]:
+    """Check the small table; return X float32 [n, d], y int64 [n], the class count and notes.
 
     Rows left completely empty (a freshly added row) are skipped. Anything else that cannot be
-    trained on raises ``TableError`` naming the row and column. ``notes`` lists harmless
-    oddities worth telling the learner (skipped rows, classes without rows).
+    trained on raises ``TableError`` naming the row and column (``engine.tables``). ``notes`` lists
+    harmless oddities worth telling the learner (skipped rows, classes without rows).
     """
-    columns = [*features, label]
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise TableError(f"The table lacks the column(s) {', '.join(missing)}. Press Reset to restore the table.")
-    notes: list[str] = []
-    frame = df[columns].copy()
-    numeric = frame.apply(pd.to_numeric, errors="coerce")
-    blank = frame.map(is_blank).astype(bool)
-    empty_rows = blank.all(axis=1)
-    if empty_rows.any():
-        notes.append(f"{int(empty_rows.sum())} empty row(s) skipped.")
-    frame, numeric, blank = frame[~empty_rows], numeric[~empty_rows], blank[~empty_rows]
-    if len(frame) == 0:
-        raise TableError("The table has no rows. Add at least two rows, or press Reset for the tutorial's 8 rows.")
-    for pos, (index, row) in enumerate(numeric.iterrows(), start=1):
-        for column in columns:
-            value = row[column]
-            if blank.loc[index, column]:
-                raise TableError(f"Row {pos}, column {column} is empty. Type a number there or delete the row.")
-            if pd.isna(value):
-                raise TableError(
-                    f"Row {pos}, column {column} holds {frame.loc[index, column]!r}, which is not a number. Type a number."
-                )
-            if not math.isfinite(float(value)):
-                raise TableError(f"Row {pos}, column {column} is not a finite number. Type an ordinary number.")
-        label_value = float(row[label])
-        if label_value != int(label_value) or not 0 <= label_value < MAX_CLASSES:
-            raise TableError(
-                f"Row {pos}: the label {label} = {label_value:g} is not a class number. "
-                f"Use whole numbers 0, 1, 2, … (at most {MAX_CLASSES - 1})."
-            )
-    if len(numeric) < 2:
-        raise TableError("Training needs at least two rows. Add another row.")
-    X = numeric[list(features)].to_numpy(dtype=np.float32)
-    y = numeric[label].to_numpy().astype(np.int64)
+    spec = {**dict.fromkeys(features, tables.NUMBER), label: tables.CLASS}
+    checked = tables.check_table(df, spec, what=Msg("Table"), min_rows=2, n_classes=MAX_CLASSES)
+    notes: list[Msg] = []
+    if checked.skipped:
+        notes.append(NMsg("{n} empty row skipped.", "{n} empty rows skipped.", checked.skipped))
+    X = np.stack([checked.columns[f] for f in features], axis=1).astype(np.float32)
+    y = checked.columns[label].astype(np.int64)
     classes = sorted(set(y.tolist()))
     if len(classes) < 2:
-        raise TableError(f"Every row has the label {classes[0]}. Softmax regression needs at least two classes.")
+        raise TableError(
+            "Every row has the label {label}. Softmax regression needs at least two classes.", label=classes[0]
+        )
     n_classes = int(max(classes)) + 1
     empty_classes = [c for c in range(n_classes) if c not in classes]
     if empty_classes:
         notes.append(
-            f"Class(es) {', '.join(map(str, empty_classes))} have no rows; the model still gets a score for them."
+            NMsg(
+                "Class {classes} has no rows; the model still gets a score for it.",
+                "Classes {classes} have no rows; the model still gets a score for them.",
+                len(empty_classes),
+                classes=join([str(c) for c in empty_classes]),
+            )
         )
     return X, y, n_classes, notes
 
@@ -559,17 +545,3 @@ def cell_indices(labels, predictions: np.ndarray, true: int, predicted: int) -> 
     """Indices of the rows whose true class is ``true`` and predicted class is ``predicted``."""
     labels = np.asarray(labels)
     return np.flatnonzero((labels == true) & (predictions == predicted))
-
-
-def tutorial_digit_index(n_test: int, draw: int = 0, seed: int = 777) -> int:
-    """The course notes' random test digit: ``random.seed(777); random.randint(0, n - 1)``.
-
-    ``draw`` = 0 is the tutorial's own pick; 1, 2, … are the next draws of the same generator.
-    """
-    import random
-
-    rng = random.Random(seed)
-    index = 0
-    for _ in range(draw + 1):
-        index = rng.randint(0, n_test - 1)
-    return index

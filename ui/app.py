@@ -1,0 +1,36 @@
+"""Page plumbing: every page calls :func:`enter_page` first."""
+
+from __future__ import annotations
+
+import runpy
+import uuid
+from pathlib import Path
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+ENTRY_SCRIPT = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+
+
+def enter_page() -> None:
+    """Make a first visit straight to a page URL (``/losses``) run through ``streamlit_app.py``.
+
+    A folder called ``pages/`` next to the entry script puts Streamlit in its old "pages folder"
+    mode until the entry script first calls ``st.navigation``; Streamlit offers no public switch
+    for it (checked in 1.67: ``PagesManager.uses_pages_directory`` is set from the folder's
+    existence and cleared only by ``st.navigation``). On a freshly started server, a visitor whose
+    first request is a page URL would get that page file on its own: no navigation, no sidebar,
+    no page config, no language. (AppTest starts every run in that mode.) This leaves that mode
+    and runs the entry script in its place, within the same run, so the request, widget events
+    included, is served as every other one. ``tests/test_browser.py`` opens ``/losses`` first on
+    a fresh server to prove it.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        runpy.run_path(str(ENTRY_SCRIPT), run_name="__main__")
+        st.stop()
+
+
+def session_id() -> str:
+    """A stable id for this browser session (it names the session among a training job's watchers)."""
+    return st.session_state.setdefault("_session_id", uuid.uuid4().hex)
