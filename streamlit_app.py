@@ -1,22 +1,27 @@
-"""Logit Lab entry point: page config, navigation over the pages, and the sidebar."""
+"""Logit Lab entry point: page config, the session's language, navigation over the pages, and the sidebar."""
 
 import streamlit as st
 
+from engine.cache import job_runner
 from engine.device import describe_device, pick_device
+from ui.i18n import _, choose_language, language_selector, tr
 
 st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
+choose_language()
+job_runner()  # started with the app (it warms PyTorch up in the background), shared by every session
 
 PAGES = [
-    st.Page("pages/sigmoid.py", title="Sigmoid explorer", icon=":material/function:", default=True),
-    st.Page("pages/logistic.py", title="Logistic regression", icon=":material/scatter_plot:"),
-    st.Page("pages/losses.py", title="Loss comparison", icon=":material/trending_down:"),
-    st.Page("pages/softmax.py", title="Softmax & MNIST", icon=":material/grid_view:"),
+    st.Page("pages/sigmoid.py", title=_("Sigmoid explorer"), icon=":material/function:", default=True),
+    st.Page("pages/logistic.py", title=_("Logistic regression"), icon=":material/scatter_plot:"),
+    st.Page("pages/losses.py", title=_("Loss comparison"), icon=":material/trending_down:"),
+    st.Page("pages/softmax.py", title=_("Softmax & MNIST"), icon=":material/grid_view:"),
 ]
 
 page = st.navigation(PAGES)
 
 with st.sidebar:
-    st.markdown("**Logit Lab**: logistic and softmax regression, step by step, computed with PyTorch.")
-    st.caption(f"Compute device: **{describe_device(pick_device())}**")
+    language_selector()
+    st.markdown(_("**Logit Lab**: logistic and softmax regression, step by step, computed with PyTorch."))
+    st.caption(_("Compute device: **{device}**", device=tr(describe_device(pick_device()))))
 
 page.run()

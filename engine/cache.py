@@ -2,7 +2,8 @@
 
 Pages call these instead of the engine directly when a result is worth keeping across
 reruns. ``st.cache_data`` hashes the arguments, so every argument must be hashable by
-Streamlit (numbers, strings, tuples, DataFrames, numpy arrays, bytes).
+Streamlit (numbers, strings, tuples, DataFrames, numpy arrays, bytes). Built charts carry words,
+so their wrappers take the page's language (``lang``) and its translator (``t``, not hashed).
 Each page has its own section below.
 """
 
@@ -13,7 +14,9 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from engine import charts, jobs, losses, mnist, sigmoid
+from engine import jobs, losses, mnist, sigmoid
+from engine.charts import losses as loss_charts
+from engine.text import Translator
 
 # --- Sigmoid explorer -----------------------------------------------------------------------
 
@@ -34,7 +37,7 @@ def activations_frame(names: tuple[str, ...], x_min, x_max):
 @st.cache_resource(show_spinner=False)
 def job_runner() -> jobs.JobRunner:
     """The app's one job runner, shared by every session: trainings run and are kept here."""
-    return jobs.JobRunner()
+    return jobs.JobRunner(warm_up=jobs.warm_torch)
 
 
 def data_fingerprint(*arrays) -> str:
@@ -69,21 +72,31 @@ def compare_paths(x: tuple, y: tuple, w: float, b: float, lr: float, steps: int)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def loss_curve_chart(x: tuple, y: tuple, kind: str, b: float, w_range: tuple, current_w: float, current_loss: float):
+def loss_curve_chart(
+    x: tuple,
+    y: tuple,
+    kind: str,
+    b: float,
+    w_range: tuple,
+    current_w: float,
+    current_loss: float,
+    lang: str,
+    _t: Translator,
+):
     """(chart, non-convex W stretches) of one loss over W at this b."""
     frame = losses.curves_over_w(x, y, b, w_range)
     curve = frame[frame["loss"] == kind]
     spans = losses.nonconvex_spans(curve)
-    chart = charts.loss_curve_chart(
-        curve, kind=kind, b=b, current_w=current_w, current_loss=current_loss, nonconvex=spans
+    chart = loss_charts.loss_curve_chart(
+        curve, kind=kind, b=b, current_w=current_w, current_loss=current_loss, nonconvex=spans, t=_t
     )
     return chart, spans
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def loss_surface_chart(x: tuple, y: tuple, w_range: tuple, b_range: tuple, path, kind: str):
+def loss_surface_chart(x: tuple, y: tuple, w_range: tuple, b_range: tuple, path, kind: str, lang: str, _t: Translator):
     grid = loss_grid(x, y, w_range, b_range, 60)
-    return charts.loss_surface_chart(grid, path, kind=kind, log_color=kind == "bce")
+    return loss_charts.loss_surface_chart(grid, path, kind=kind, log_color=kind == "bce", t=_t)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -92,14 +105,14 @@ def softmax_ce_details(z: tuple, labels: tuple, n_classes: int):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def neg_log_chart(samples, z_edge: float):
-    return charts.neg_log_chart(losses.neg_log_curves(z_edge), samples)
+def neg_log_chart(samples, z_edge: float, lang: str, _t: Translator):
+    return loss_charts.neg_log_chart(losses.neg_log_curves(z_edge), samples, t=_t)
 
 
 # --- Softmax regression & MNIST -------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading MNIST into memory…")
+@st.cache_resource(max_entries=2, show_spinner=False)
 def mnist_data(root: str, data_id: tuple) -> mnist.MnistData:
     """MNIST as uint8/int64 tensors, loaded once per data folder and shared by every session.
 

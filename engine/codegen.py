@@ -4,7 +4,8 @@ The script is written in the course notes' style (``nn.Sequential(nn.Linear(d, 1
 ``F.binary_cross_entropy``, ``optim.SGD``/``optim.Adam``, full batch) and does the same float32
 operations in the same order as ``engine.logistic.train_logistic``, so it prints the same W and b.
 Small tables are written into the script; larger ones are read from a CSV made by
-:func:`training_csv` (the page offers it as a download next to the script).
+:func:`training_csv` (the page offers it as a download next to the script). Its comments and
+printed words are in the page's language (the ``t`` translator).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import io
 import numpy as np
 
 from engine.logistic import P_TRUE_FLOOR, TrainSettings
+from engine.text import ENGLISH, Translator
 
 MAX_INLINE_ROWS = 200
 DATA_CSV_NAME = "training_data.csv"
@@ -58,8 +60,10 @@ def pytorch_script(
     label_name: str = "y",
     title: str = "",
     max_inline_rows: int = MAX_INLINE_ROWS,
+    t: Translator = ENGLISH,
 ) -> str:
     """A runnable script for exactly this run. Needs only torch (and the CSV when the table is large)."""
+    _ = t.gettext
     X = np.asarray(X, dtype=np.float32)
     if X.ndim == 1:
         X = X.reshape(-1, 1)
@@ -71,11 +75,16 @@ def pytorch_script(
     out: list[str] = []
     add = out.append
 
-    add("# Logistic regression with PyTorch: the exact run shown in Logit Lab.")
+    add("# " + _("Logistic regression with PyTorch: the exact run shown in Logit Lab."))
     if title:
-        add(f"# Data: {_comment_safe(title)}")
-    add(f"# {n} rows x {d} feature(s): {names}")
-    add(f"# Label '{_comment_safe(label_name)}': 1 = {_comment_safe(classes[1])}, 0 = {_comment_safe(classes[0])}")
+        add("# " + _("Data: {name}").format(name=_comment_safe(title)))
+    add("# " + _("{n} rows x {d} feature(s): {names}").format(n=n, d=d, names=names))
+    add(
+        "# "
+        + _("Label '{label}': 1 = {one}, 0 = {zero}").format(
+            label=_comment_safe(label_name), one=_comment_safe(classes[1]), zero=_comment_safe(classes[0])
+        )
+    )
     if not inline:
         add("import csv")
     add("")
@@ -88,47 +97,53 @@ def pytorch_script(
         add(f"x_train = torch.FloatTensor({_matrix_literal(X, '')})")
         add(f"y_train = torch.FloatTensor({_matrix_literal(y.reshape(-1, 1), '')})")
     else:
-        add(f"# The training rows: download '{DATA_CSV_NAME}' from the page and put it next to this script.")
+        add(
+            "# "
+            + _("The training rows: download '{name}' from the page and put it next to this script.").format(
+                name=DATA_CSV_NAME
+            )
+        )
         add(f'with open("{DATA_CSV_NAME}", newline="", encoding="utf-8") as f:')
-        add("    rows = list(csv.reader(f))[1:]  # skip the header")
+        add("    rows = list(csv.reader(f))[1:]  # " + _("skip the header"))
         add("x_train = torch.FloatTensor([[float(v) for v in row[:-1]] for row in rows])")
         add("y_train = torch.FloatTensor([[float(row[-1])] for row in rows])")
     add("")
     if s.standardize:
-        add("# Standardize: fit mean and std on the training features, train on (x - mean) / std")
-        add("mean = x_train.mean(dim=0)")
-        add("std = x_train.std(dim=0, unbiased=False)")
-        add("std[std == 0] = 1  # a constant column is only centred")
-        add("x_train = (x_train - mean) / std")
+        add("# " + _("Standardize: mean and std of the training features (in float64), train on (x - mean) / std"))
+        add("x64 = x_train.double()")
+        add("mean = x64.mean(dim=0)")
+        add("std = x64.std(dim=0, unbiased=False)")
+        add("std[std == 0] = 1  # " + _("a constant column is only centred"))
+        add("x_train = ((x64 - mean) / std).float()")
         add("")
     if s.init == "random":
-        add(f"torch.manual_seed({s.seed})  # PyTorch's default nn.Linear init, seeded")
+        add(f"torch.manual_seed({s.seed})  # " + _("PyTorch's default nn.Linear init, seeded"))
     add("model = nn.Sequential(")
     add(f"    nn.Linear({d}, 1),  # z = xW + b")
     add("    nn.Sigmoid(),  # H(x) = sigmoid(z)")
     add(")")
     if s.init == "zeros":
-        add("nn.init.zeros_(model[0].weight)  # start from W = 0, b = 0")
+        add("nn.init.zeros_(model[0].weight)  # " + _("start from W = 0, b = 0"))
         add("nn.init.zeros_(model[0].bias)")
     opt_cls = "SGD" if s.optimizer == "sgd" else "Adam"
     add(f"optimizer = optim.{opt_cls}(model.parameters(), lr={s.lr!r})")
     add("")
-    add(f"steps = {s.epochs}  # optimizer steps, each on the full batch")
+    add(f"steps = {s.epochs}  # " + _("optimizer steps, each on the full batch"))
     add(f"threshold = {s.threshold!r}")
     every = max(1, s.epochs // 10)
-    add("last_good = None  # W and b of the epoch before, kept in case this one diverges")
+    add("last_good = None  # " + _("W and b of the epoch before, kept in case this one diverges"))
     add("for epoch in range(steps):")
     add("    hypothesis = model(x_train)")
     add("")
-    add("    # Diverged: the weights overflowed (NaN), or some row's probability for its own label")
-    add("    # rounded to 0, so its loss -log(0) is infinite (PyTorch would quietly cap it at 100).")
-    add("    # Go back to the W and b of the epoch before, the last with a finite loss, and stop.")
+    add("    # " + _("Diverged: the weights overflowed (NaN), or some row's probability for its own label"))
+    add("    # " + _("rounded to 0, so its loss -log(0) is infinite (PyTorch would quietly cap it at 100)."))
+    add("    # " + _("Go back to the W and b of the epoch before, the last with a finite loss, and stop."))
     add("    p_true = torch.where(y_train > 0.5, hypothesis, 1 - hypothesis)")
     add(f"    if torch.isnan(hypothesis).any() or p_true.min().item() <= {P_TRUE_FLOOR!r}:")
-    add('        print(f"Diverged at epoch {epoch}: try a smaller learning rate (or standardize).")')
+    add('        print(f"' + _("Diverged at epoch {epoch}: try a smaller learning rate (or standardize).") + '")')
     add("        if last_good is not None:")
     add("            model.load_state_dict(last_good)")
-    add('            print(f"Keeping W and b from epoch {epoch - 1}.")')
+    add('            print(f"' + _("Keeping W and b from epoch {epoch - 1}.") + '")')
     add("        break")
     add("")
     add("    cost = F.binary_cross_entropy(hypothesis, y_train)")
@@ -145,14 +160,14 @@ def pytorch_script(
     add("W = model[0].weight.detach()[0].double()")
     add("b = model[0].bias.detach()[0].double()")
     if s.standardize:
-        add('print("W (standardized units) =", W.tolist())')
-        add('print("b (standardized units) =", b.item())')
-        add("# back to the original units: z = sum(W * (x - mean) / std) + b")
-        add("W, b = W / std.double(), b - (W * mean.double() / std.double()).sum()")
+        add('print("W (' + _("standardized units") + ') =", W.tolist())')
+        add('print("b (' + _("standardized units") + ') =", b.item())')
+        add("# " + _("back to the original units: z = sum(W * (x - mean) / std) + b"))
+        add("W, b = W / std, b - (W * mean / std).sum()")
     add('print("W =", W.tolist())')
     add('print("b =", b.item())')
     if n <= 20:
         add("")
         add("with torch.no_grad():")
-        add("    print(model(x_train))  # probability of class 1 for each training row")
+        add("    print(model(x_train))  # " + _("probability of class 1 for each training row"))
     return "\n".join(out) + "\n"

@@ -102,7 +102,11 @@ SOFTMAX_Y = (2, 2, 2, 1, 1, 1, 0, 0)
 SOFTMAX_FEATURES = ("x1", "x2", "x3", "x4")
 SOFTMAX_LABEL = "y"
 SOFTMAX_SETTINGS = {"lr": 0.1, "steps": 1001, "seed": 1, "optimizer": "sgd"}
-SOFTMAX_PRINTED = {"epoch": 1000, "loss": 0.2541, "accuracy": 1.0}  # "Epoch: 1000/1000, Cost: 0.2541, Accuracy: 100.00%"
+SOFTMAX_PRINTED = {
+    "epoch": 1000,
+    "loss": 0.2541,
+    "accuracy": 1.0,
+}  # "Epoch: 1000/1000, Cost: 0.2541, Accuracy: 100.00%"
 
 # classifier: torch.manual_seed(1); z = torch.rand(5, 3); labels [0, 0, 0, 2, 1] -> 1.0938
 CE_SEED = 1

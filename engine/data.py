@@ -18,6 +18,7 @@ encoding=...)``).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import itertools
@@ -173,10 +174,8 @@ def _decode(data: bytes, encoding: str | None = None) -> Decoded:
     except UnicodeDecodeError:
         pass
     korean = None
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         korean = data.decode("cp949")
-    except UnicodeDecodeError:
-        pass
     if korean is not None:
         wide = [ch for ch in korean if ord(ch) > 0x7F]
         if wide and sum(1 for ch in wide if _HANGUL.match(ch)) >= 0.9 * len(wide):
@@ -239,7 +238,7 @@ class CsvInfo:
 
 def _unreadable_cells(exc: csv.Error) -> DataError:
     return DataError(
-        "The file could not be read as a table ({reason}). Look for a quote character (\") that opens a cell but "
+        'The file could not be read as a table ({reason}). Look for a quote character (") that opens a cell but '
         "never closes it.",
         reason=str(exc),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from engine.text import Msg
+
 
 def pick_device() -> torch.device:
     """Return the best available device: ``cuda``, then ``mps``, else ``cpu``."""
@@ -15,11 +17,11 @@ def pick_device() -> torch.device:
     return torch.device("cpu")
 
 
-def describe_device(device: torch.device | None = None) -> str:
+def describe_device(device: torch.device | None = None) -> Msg:
     """A short human-readable name for ``device`` (default: :func:`pick_device`)."""
     device = device or pick_device()
     if device.type == "cuda":
-        return f"GPU (CUDA): {torch.cuda.get_device_name(device)}"
+        return Msg("GPU (CUDA): {name}", name=torch.cuda.get_device_name(device))
     if device.type == "mps":
-        return "GPU (Apple MPS)"
-    return f"CPU ({torch.get_num_threads()} threads)"
+        return Msg("GPU (Apple MPS)")
+    return Msg("CPU ({n} threads)", n=torch.get_num_threads())

@@ -44,6 +44,13 @@ Report = Callable[[int, dict], None]
 JobFn = Callable[[Report], Any]
 
 
+def warm_torch() -> None:
+    """Import what PyTorch loads on its first optimizer (torch._dynamo: about 2 s), before anyone waits for it."""
+    import torch
+
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+
+
 class JobStopped(Exception):
     """Raised inside a job's ``report`` once nobody watches the job any more."""
 
@@ -112,10 +119,7 @@ class Job:
 
     def progress(self) -> Progress:
         with self._lock:
-            if self._started is None:
-                seconds = 0.0
-            else:
-                seconds = (self._finished_at or time.perf_counter()) - self._started
+            seconds = 0.0 if self._started is None else (self._finished_at or time.perf_counter()) - self._started
             return Progress(self._status, self._epoch, self.total, tuple(self._history), seconds, self._error)
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -160,6 +164,7 @@ class JobRunner:
         keep: int = 48,
         threads_per_job: int | None = 1,
         max_history: int = 2000,
+        warm_up: Callable[[], object] | None = None,
     ) -> None:
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         self.threads_per_job = threads_per_job
@@ -175,6 +180,8 @@ class JobRunner:
         ]
         for thread in self._threads:
             thread.start()
+        if warm_up is not None:  # in the background, so that the first run does not wait for it
+            threading.Thread(target=warm_up, name="logitlab-warm-up", daemon=True).start()
 
     # --- asking for runs ---------------------------------------------------------------------
 
@@ -242,9 +249,7 @@ class JobRunner:
 
     def forget(self) -> None:
         """Drop every finished job from the store (running ones are not touched)."""
-        with self._lock:
-            for key in self._done.keys():
-                self._done.pop(key)
+        self._done.clear()
 
     # --- inside ------------------------------------------------------------------------------
 

@@ -70,10 +70,15 @@ class TrainSettings:
                 "Epochs must be a whole number from 1 to {top:,}; got {value}.", top=MAX_EPOCHS, value=repr(self.epochs)
             )
         if self.optimizer not in OPTIMIZERS:
-            raise DataError("Unknown optimizer {value}: choose one of {names}.", value=repr(self.optimizer),
-                            names=", ".join(OPTIMIZERS))
+            raise DataError(
+                "Unknown optimizer {value}: choose one of {names}.",
+                value=repr(self.optimizer),
+                names=", ".join(OPTIMIZERS),
+            )
         if self.init not in INITS:
-            raise DataError("Unknown init {value}: choose one of {names}.", value=repr(self.init), names=", ".join(INITS))
+            raise DataError(
+                "Unknown init {value}: choose one of {names}.", value=repr(self.init), names=", ".join(INITS)
+            )
         if not isinstance(self.seed, int | np.integer) or not 0 <= int(self.seed) < 2**63:
             raise DataError("The seed must be a whole number ≥ 0; got {value}.", value=repr(self.seed))
         if not (math.isfinite(self.threshold) and 0 < self.threshold < 1):
@@ -417,7 +422,9 @@ def train_logistic(
     return _fit(data, model, loop, settings, divergence, init_weight, init_bias)
 
 
-def _fit(data: _Prepared, model, loop: _Loop, settings: TrainSettings, divergence, init_weight, init_bias) -> LogisticFit:
+def _fit(
+    data: _Prepared, model, loop: _Loop, settings: TrainSettings, divergence, init_weight, init_bias
+) -> LogisticFit:
     """The result: history, the final loss and accuracy, and W, b in both units."""
     kept = divergence.step if divergence is not None else settings.epochs
     history = pd.DataFrame(
@@ -519,7 +526,9 @@ def suggest_learning_rate(X, y, settings: TrainSettings) -> LrSuggestion:
     return LrSuggestion(same=same, standardized=standardized, tried=tuple(tried))
 
 
-def fit_and_advise(X, y, settings: TrainSettings, on_epoch: OnEpoch | None = None) -> tuple[LogisticFit, LrSuggestion | None]:
+def fit_and_advise(
+    X, y, settings: TrainSettings, on_epoch: OnEpoch | None = None
+) -> tuple[LogisticFit, LrSuggestion | None]:
     """Train with ``settings``; when the run diverges, also find learning rates that work (a page's job)."""
     fit = train_logistic(X, y, **settings.__dict__, on_epoch=on_epoch)
     return fit, (suggest_learning_rate(X, y, settings) if fit.diverged else None)

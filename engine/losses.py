@@ -567,7 +567,9 @@ def _ce_inputs(z, labels) -> tuple[torch.Tensor, torch.Tensor]:
         raise TableError("z must be a table with one row per sample and one column per class.")
     if lt.shape != (zt.shape[0],):
         raise TableError(
-            "There are {rows} rows of z but {labels} labels: give one label per row.", rows=zt.shape[0], labels=lt.numel()
+            "There are {rows} rows of z but {labels} labels: give one label per row.",
+            rows=zt.shape[0],
+            labels=lt.numel(),
         )
     if bool(((lt < 0) | (lt >= zt.shape[1])).any()):
         raise TableError("Labels must be class numbers from 0 to {top}.", top=zt.shape[1] - 1)

@@ -49,6 +49,10 @@ class LruStore(Generic[V]):
         with self._lock:
             return len(self._items)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def keys(self) -> list[Hashable]:
         """Oldest first."""
         with self._lock:

@@ -13,6 +13,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from engine.text import N_
+
 # The tutorials' overlay families (seeds 002 and 003): W varies at b = 0, b varies at W = 1.
 TUTORIAL_W_FAMILY: tuple[float, ...] = (0.5, 1.0, 2.0)
 TUTORIAL_B_FAMILY: tuple[float, ...] = (0.5, 1.0, 1.5)
@@ -27,12 +29,12 @@ ACTIVATIONS = {
     "softplus": F.softplus,
 }
 
-ACTIVATION_NOTES = {
-    "sigmoid": "squashes any z into (0, 1): read it as a probability. Flat at both ends.",
-    "tanh": "like sigmoid but centred: (-1, 1), tanh(z) = 2σ(2z) - 1.",
-    "ReLU": "max(0, z): zero for negatives, identity for positives; no flat top.",
-    "leaky ReLU": f"like ReLU, but negatives keep a small slope ({LEAKY_SLOPE}).",
-    "softplus": "log(1 + e^z): a smooth ReLU; its derivative is exactly σ(z).",
+ACTIVATION_NOTES = {  # message ids; {slope} is LEAKY_SLOPE
+    "sigmoid": N_("squashes any z into (0, 1): read it as a probability. Flat at both ends."),
+    "tanh": N_("like sigmoid but centred: (−1, 1), tanh(z) = 2σ(2z) − 1."),
+    "ReLU": N_("max(0, z): zero for negatives, identity for positives; no flat top."),
+    "leaky ReLU": N_("like ReLU, but negatives keep a small slope ({slope})."),
+    "softplus": N_("log(1 + e^z): a smooth ReLU; its derivative is exactly σ(z)."),
 }
 
 
@@ -156,6 +158,17 @@ def activations_frame(names, x_min: float, x_max: float, n: int = 301) -> pd.Dat
     return pd.concat(parts, ignore_index=True)
 
 
+# (expression, what it is: a message id, the function) for the stability table.
+STABILITY_ROUTES = (
+    ("torch.exp(-x)", N_("the naive formula's inner step"), lambda t: torch.exp(-t)),
+    ("1 / (1 + torch.exp(-x))", N_("naive"), lambda t: 1 / (1 + torch.exp(-t))),
+    ("torch.exp(x) / (1 + torch.exp(x))", N_("naive, other form"), lambda t: torch.exp(t) / (1 + torch.exp(t))),
+    ("torch.sigmoid(x)", N_("PyTorch's own, stable"), torch.sigmoid),
+    ("torch.log(1 / (1 + torch.exp(-x)))", N_("naive log σ"), lambda t: torch.log(1 / (1 + torch.exp(-t)))),
+    ("F.logsigmoid(x)", N_("PyTorch's own log σ, stable"), F.logsigmoid),
+)
+
+
 def stability_table(x: float) -> pd.DataFrame:
     """Each way of computing σ(x) (and log σ(x)) in float32, with its value and autograd gradient.
 
@@ -164,22 +177,14 @@ def stability_table(x: float) -> pd.DataFrame:
     stay finite and correct. At x = +1000 the other textbook form e^x / (1 + e^x)
     is inf / inf = NaN.
     """
-    routes = {
-        "torch.exp(-x)  (the naive formula's inner step)": lambda t: torch.exp(-t),
-        "1 / (1 + torch.exp(-x))  (naive)": lambda t: 1 / (1 + torch.exp(-t)),
-        "torch.exp(x) / (1 + torch.exp(x))  (naive, other form)": lambda t: torch.exp(t) / (1 + torch.exp(t)),
-        "torch.sigmoid(x)": torch.sigmoid,
-        "torch.log(1 / (1 + torch.exp(-x)))  (naive log σ)": lambda t: torch.log(1 / (1 + torch.exp(-t))),
-        "F.logsigmoid(x)": F.logsigmoid,
-    }
     rows = []
-    for name, fn in routes.items():
+    for name, note, fn in STABILITY_ROUTES:
         t = torch.tensor(float(x), dtype=torch.float32, requires_grad=True)
         out = fn(t)
         (grad,) = torch.autograd.grad(out, t)
         value, gradient = out.item(), grad.item()
         finite = bool(torch.isfinite(out).item() and torch.isfinite(grad).item())
-        rows.append({"expression": name, "value": value, "gradient": gradient, "finite": finite})
+        rows.append({"expression": name, "note": note, "value": value, "gradient": gradient, "finite": finite})
     return pd.DataFrame(rows)
 
 

@@ -299,7 +299,9 @@ class _AutogradSteps:
     def epoch(self, batches, loss_sum: torch.Tensor, correct: torch.Tensor) -> tuple[int, int]:
         seen = n_batches = 0
         for xb, divisor, yb in batches:
-            xb = xb.div(divisor) if divisor != 1.0 else xb  # ToTensor's x / 255, exactly (never in place: a full batch is reused)
+            xb = (
+                xb.div(divisor) if divisor != 1.0 else xb
+            )  # ToTensor's x / 255, exactly (never in place: a full batch is reused)
             z = self.model(xb)
             loss = F.cross_entropy(z, yb)
             self.opt.zero_grad(set_to_none=True)
@@ -410,12 +412,14 @@ def train_softmax(
     if pending:
         rows = [(k, *v) for k, v in enumerate(torch.stack(pending).cpu().tolist())]
         diverged = any(not math.isfinite(r[1]) for r in rows)
-    return _finish(model, data, rows, test_predictions, diverged, n_classes, optimizer, route, device, start,
-                   epoch_seconds)
+    return _finish(
+        model, data, rows, test_predictions, diverged, n_classes, optimizer, route, device, start, epoch_seconds
+    )
 
 
-def _finish(model, data: _Data, rows, test_predictions, diverged, n_classes, optimizer, route, device, start,
-            epoch_seconds) -> SoftmaxFit:
+def _finish(
+    model, data: _Data, rows, test_predictions, diverged, n_classes, optimizer, route, device, start, epoch_seconds
+) -> SoftmaxFit:
     """The fit: history, the model back on the CPU, and the confusion matrix (now, or on first use)."""
     W, b = model.weight, model.bias
     with torch.no_grad():
@@ -455,6 +459,62 @@ def _finish(model, data: _Data, rows, test_predictions, diverged, n_classes, opt
     )
 
 
+# --- Settings and the jobs the page runs ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableSettings:
+    """The small table's run: full-batch steps (the classifier note's seed 1, SGD lr 0.1, epochs 0..1000)."""
+
+    lr: float = course.SOFTMAX_SETTINGS["lr"]
+    steps: int = course.SOFTMAX_SETTINGS["steps"]
+    seed: int = course.SOFTMAX_SETTINGS["seed"]
+    optimizer: str = course.SOFTMAX_SETTINGS["optimizer"]
+
+
+@dataclass(frozen=True)
+class MnistSettings:
+    """An MNIST run (defaults: the dl3 note's 15 epochs, batches of 128, SGD lr 0.1, seed 777)."""
+
+    seed: int = course.MNIST_SETTINGS["seed"]
+    epochs: int = course.MNIST_SETTINGS["epochs"]
+    batch_size: int = course.MNIST_SETTINGS["batch_size"]
+    lr: float = course.MNIST_SETTINGS["lr"]
+    optimizer: str = course.MNIST_SETTINGS["optimizer"]
+
+
+def train_table(X, y, n_classes: int, settings: TableSettings, on_epoch: OnEpoch | None = None) -> SoftmaxFit:
+    """The small table's run, full batch in order (the job a page starts)."""
+    return train_softmax(
+        X,
+        y,
+        n_classes=n_classes,
+        lr=settings.lr,
+        epochs=settings.steps,
+        batch_size=len(y),
+        seed=settings.seed,
+        optimizer=settings.optimizer,
+        on_epoch=on_epoch,
+    )
+
+
+def train_mnist(data, settings: MnistSettings, on_epoch: OnEpoch | None = None) -> SoftmaxFit:
+    """An MNIST run on ``engine.mnist.MnistData``, scored on the test set every epoch (the job a page starts)."""
+    return train_softmax(
+        data.train_images,
+        data.train_labels,
+        n_classes=10,
+        lr=settings.lr,
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        seed=settings.seed,
+        optimizer=settings.optimizer,
+        X_test=data.test_images,
+        y_test=data.test_labels,
+        on_epoch=on_epoch,
+    )
+
+
 # --- Small table ---------------------------------------------------------------------------------
 
 
@@ -466,7 +526,7 @@ def table_xy(df: pd.DataFrame, features=FEATURES, label: str = LABEL) -> tuple[n
     harmless oddities worth telling the learner (skipped rows, classes without rows).
     """
     spec = {**dict.fromkeys(features, tables.NUMBER), label: tables.CLASS}
-    checked = tables.check_table(df, spec, what=Msg("Table"), min_rows=2, n_classes=MAX_CLASSES)
+    checked = tables.check_table(df, spec, min_rows=2, n_classes=MAX_CLASSES)
     notes: list[Msg] = []
     if checked.skipped:
         notes.append(NMsg("{n} empty row skipped.", "{n} empty rows skipped.", checked.skipped))
@@ -492,21 +552,23 @@ def table_xy(df: pd.DataFrame, features=FEATURES, label: str = LABEL) -> tuple[n
 
 
 def probability_table(fit: SoftmaxFit, X: np.ndarray, y: np.ndarray) -> pd.DataFrame:
-    """Per row: the softmax probability of every class, the prediction and whether it is right."""
+    """Per row: the softmax probability of every class, the prediction and whether it is right.
+
+    Columns: row (from 1), true, P(0) … P(C-1), predicted, correct.
+    """
     probs = fit.predict_proba(X)
-    frame = pd.DataFrame(probs, columns=[f"P(class {k})" for k in range(probs.shape[1])])
+    frame = pd.DataFrame(probs, columns=[f"P({k})" for k in range(probs.shape[1])])
     frame.insert(0, "row", np.arange(1, len(y) + 1))
-    frame.insert(1, "true class", y)
+    frame.insert(1, "true", y)
     frame["predicted"] = probs.argmax(axis=1)
-    frame["correct"] = frame["predicted"] == frame["true class"]
+    frame["correct"] = frame["predicted"] == frame["true"]
     return frame
 
 
 def weight_table(fit: SoftmaxFit, features=FEATURES) -> pd.DataFrame:
-    """The learned W (one row per class) with the bias as the last column."""
+    """The learned W (one row per class, indexed by the class number) with the bias as the last column."""
     frame = pd.DataFrame(fit.weight, columns=list(features))
     frame["b"] = fit.bias
-    frame.index = [f"class {k}" for k in range(len(frame))]
     return frame
 
 
@@ -537,7 +599,7 @@ def confused_pairs(confusion: np.ndarray, top: int = 8) -> pd.DataFrame:
     true, pred = np.unravel_index(order, c.shape)
     totals = confusion.sum(axis=1)
     frame = pd.DataFrame({"true": true, "predicted": pred, "count": c[true, pred]})
-    frame["share of true class"] = frame["count"] / np.maximum(totals[true], 1)
+    frame["share"] = frame["count"] / np.maximum(totals[true], 1)  # of the true class
     return frame[frame["count"] > 0].reset_index(drop=True)
 
 

@@ -43,9 +43,19 @@ _FIX = {
     "inf": Msg("Replace it with an ordinary number."),
     "big": Msg("Rescale that column (for example, change its unit)."),
     BINARY: Msg("Use 0 or 1."),
-    CLASS: Msg("Use whole numbers 0, 1, 2, …"),
+    CLASS: Msg("Change it to one of them."),
     PROBABILITY: Msg("Type a number strictly between 0 and 1 (0 and 1 themselves make one log infinite)."),
 }
+
+
+class _Number(float):
+    """A cell's number as a message parameter: shown like ``{:g}`` (and, not being text, never escaped)."""
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec or "g")
+
+    def __str__(self) -> str:
+        return format(float(self), "g")
 
 
 def _cell(value) -> str:
@@ -187,7 +197,7 @@ def check_table(
             total += len(hits)
             for i in hits[:SHOWN_PROBLEMS]:
                 raw = series.iloc[i]
-                shown = _cell(raw) if isinstance(raw, str) else f"{values[i]:g}"
+                shown = _cell(raw) if isinstance(raw, str) else _Number(values[i])
                 top = (n_classes or 1) - 1
                 problems.append(
                     (int(rows[i]), position, fix, Msg(message, row=int(rows[i]) + 1, column=name, value=shown, top=top))
@@ -225,22 +235,22 @@ def _prefix(what: Msg | None, text: Msg) -> Msg:
 def _too_few(what: Msg | None, have: int, need: int, dropped: int) -> Msg:
     if dropped:
         text = NMsg(
-            "the table has {n} usable row after dropping {dropped} with missing values; it needs at least {need}. "
-            "Fill in the missing cells or add rows.",
-            "the table has {n} usable rows after dropping {dropped} with missing values; it needs at least {need}. "
-            "Fill in the missing cells or add rows.",
+            "The table has {n} usable row after dropping {dropped} with missing values; training needs at least "
+            "{need}. Fill in the missing cells or add rows.",
+            "The table has {n} usable rows after dropping {dropped} with missing values; training needs at least "
+            "{need}. Fill in the missing cells or add rows.",
             have,
             dropped=dropped,
             need=need,
         )
     else:
         text = NMsg(
-            "the table has {n} filled row; it needs at least {need}. Add rows.",
-            "the table has {n} filled rows; it needs at least {need}. Add rows.",
+            "The table has {n} usable row; it needs at least {need}. Add rows.",
+            "The table has {n} usable rows; it needs at least {need}. Add rows.",
             have,
             need=need,
         )
-    return _prefix(what or Msg("Table"), text)
+    return _prefix(what, text)
 
 
 # --- Labels ------------------------------------------------------------------------------------
@@ -294,9 +304,9 @@ def binary_labels(series: pd.Series, name: str) -> tuple[np.ndarray, tuple[str, 
             column=name,
             row=row,
         )
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        if np.isinf(series.astype("float64")).any():
-            raise DataError("The label column '{column}' holds an infinite value; labels must be two classes.", column=name)
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    if numeric and np.isinf(series.astype("float64")).any():
+        raise DataError("The label column '{column}' holds an infinite value; labels must be two classes.", column=name)
     keys = label_keys(series)
     distinct = list(dict.fromkeys(keys))
     if len(distinct) == 1:

@@ -66,10 +66,7 @@ class Msg:
     def render(self, tr: Translator = ENGLISH, escape: Callable[[str], str] | None = None) -> str:
         """The text in ``tr``'s language; ``escape`` is applied to every plain-string parameter
         (they hold the user's words: column names, cells, file names)."""
-        if self.plural is not None:
-            text = tr.ngettext(self.msgid, self.plural, int(self.n))
-        else:
-            text = tr.gettext(self.msgid)
+        text = tr.ngettext(self.msgid, self.plural, int(self.n)) if self.plural is not None else tr.gettext(self.msgid)
         params = {k: _render(v, tr, escape) for k, v in self.params.items()}
         return text.format(**params) if params or self.plural is not None else text
 

@@ -162,3 +162,15 @@ def page(browser, served_app):
     tab.wait_for_selector('[data-testid="stApp"]')
     yield tab
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_job_store():
+    """Every test starts with no finished training jobs in the shared runner (and leaves none running)."""
+    from engine.cache import job_runner
+
+    runner = job_runner()
+    runner.wait_idle(120)
+    runner.forget()
+    yield
+    runner.wait_idle(120)

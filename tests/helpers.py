@@ -54,3 +54,18 @@ def big_csv(rows: int = 100_000, cols: int = 10, seed: int = 0) -> bytes:
     header = ",".join([f"f{i}" for i in range(cols)] + ["label"])
     body = "\n".join(",".join(f"{v:g}" for v in row) + f",{label}" for row, label in zip(X, y, strict=True))
     return (header + "\n" + body + "\n").encode()
+
+
+def finish_jobs(at, timeout: float = 120.0):
+    """Let every training job finish, then run the app once more (as the page's progress panel would)."""
+    from engine.cache import job_runner
+
+    assert job_runner().wait_idle(timeout), "a training job did not finish in time"
+    return at.run()
+
+
+def page_state(at, name: str):
+    """The page's state dataclass instance (``ui.state.page_state``) named ``name``, e.g. "LogisticState"."""
+    keys = [k for k in at.session_state.keys() if k.startswith("_state_") and k.endswith("." + name)]
+    assert len(keys) == 1, keys
+    return at.session_state[keys[0]]

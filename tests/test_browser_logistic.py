@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine import logistic as lg
-from engine.presets import DEFAULT_PRESET, PRESETS
+from engine.course import DEFAULT_PRESET, PRESETS
 from tests.helpers import screenshot_path
 
 pytestmark = pytest.mark.browser

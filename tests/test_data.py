@@ -32,7 +32,7 @@ def test_korean_windows_cp949_headers_and_labels():
         raw.decode("utf-8")
     frame, info = read_csv_info(raw)
     assert list(frame.columns) == ["점수", "결과"]
-    assert "cp949" in info.encoding
+    assert "cp949" in str(info.encoding) and not info.guessed
     X, y, classes = binary_xy(frame, ["점수"], "결과")
     assert classes == ("불합격", "합격")
     assert y.tolist() == [0, 0, 1, 1]
@@ -47,7 +47,7 @@ def test_euc_kr_is_read_too():
 def test_utf8_with_bom():
     frame, info = read_csv_info(b"\xef\xbb\xbf" + EXAM.encode("utf-8"))
     assert list(frame.columns) == ["score", "result"]  # no '\ufeffscore'
-    assert info.encoding == "UTF-8 with BOM"
+    assert str(info.encoding) == "UTF-8 with BOM"
 
 
 def test_utf16_with_bom_as_excel_unicode_text():
@@ -62,7 +62,7 @@ def test_delimiters_are_sniffed(delimiter, name):
     frame, info = read_csv_info(text.encode())
     assert list(frame.columns) == ["a", "b", "label"]
     assert frame["b"].tolist() == [2.0, 4.25, 6.0]
-    assert info.delimiter_name == name
+    assert str(info.delimiter_name) == name
 
 
 @pytest.mark.parametrize(("delimiter", "name"), [(",", "comma"), (";", "semicolon"), ("\t", "tab")])
@@ -71,7 +71,7 @@ def test_a_delimiter_at_the_end_of_every_data_row_keeps_the_columns_in_place(del
     rows = [["1", "0"], ["2", "0"], ["3", "1"]]
     text = delimiter.join(["hours", "passed"]) + "\n" + "".join(delimiter.join(r) + delimiter + "\n" for r in rows)
     frame, info = read_csv_info(text.encode())
-    assert info.delimiter_name == name
+    assert str(info.delimiter_name) == name
     assert list(frame.columns) == ["hours", "passed"]
     assert frame["hours"].tolist() == [1, 2, 3] and frame["passed"].tolist() == [0, 0, 1]
     assert frame.index.tolist() == [0, 1, 2]
@@ -211,7 +211,8 @@ def test_non_numeric_feature_names_column_and_first_bad_row():
     with pytest.raises(DataError) as err:
         binary_xy(df, ["hours"], "y")
     message = str(err.value)
-    assert "'hours'" in message and "row 3" in message and "'three'" in message and "2 non-numeric" in message
+    assert message.startswith("Row 3, column 'hours' holds 'three', which is not a number.")
+    assert "untick the column as a feature" in message and "1 more cell has a problem: Row 5" in message
 
 
 def test_numbers_written_as_text_are_fine():
@@ -220,15 +221,15 @@ def test_numbers_written_as_text_are_fine():
 
 
 def test_nan_in_a_feature():
-    with pytest.raises(DataError, match=r"'x' has an empty cell in row 2 \(1 empty in all\)"):
+    with pytest.raises(DataError, match=r"Row 2, column 'x' is empty\. .*'Drop rows with missing values'"):
         binary_xy(frame(x=[1.0, math.nan, 3.0], y=[0, 1, 1]), ["x"], "y")
-    with pytest.raises(DataError, match="empty cell in row 1"):
+    with pytest.raises(DataError, match="Row 1, column 'x' is empty"):
         binary_xy(frame(x=["", "2", "3"], y=[0, 1, 1]), ["x"], "y")
 
 
 def test_nan_from_csv_and_dropna_counts_rows():
     df = read_csv(b"x,z,y\n1,5,0\n,6,0\n3,,1\n4,8,1\n5,9,\n")
-    with pytest.raises(DataError, match="empty cell"):
+    with pytest.raises(DataError, match=r"Row 2, column 'x' is empty.*\(1 more cell has a problem: Row 3, column 'z' is empty"):
         binary_xy(df, ["x", "z"], "y")
     result = binary_data(df, ["x", "z"], "y", dropna=True)
     assert result.dropped_rows == 3
@@ -238,7 +239,7 @@ def test_nan_from_csv_and_dropna_counts_rows():
 
 
 def test_inf_in_a_feature():
-    with pytest.raises(DataError, match="'x' has an infinite value in row 2"):
+    with pytest.raises(DataError, match="Row 2, column 'x' holds an infinite value"):
         binary_xy(frame(x=[1.0, math.inf, 3.0], y=[0, 1, 1]), ["x"], "y")
     with pytest.raises(DataError, match="infinite"):
         binary_xy(read_csv(b"x,y\n1,0\n-inf,1\n"), ["x"], "y")
@@ -266,7 +267,7 @@ def test_missing_label():
 def test_single_row_and_dropna_to_nothing():
     with pytest.raises(DataError, match="1 usable row"):
         binary_xy(frame(x=[1], y=[1]), ["x"], "y")
-    with pytest.raises(DataError, match="after dropping 2 row"):
+    with pytest.raises(DataError, match="after dropping 2 with missing values"):
         binary_xy(frame(x=[1, None, None], y=[1, 0, 1]), ["x"], "y", dropna=True)
 
 
@@ -290,5 +291,5 @@ def test_data_error_is_a_value_error():
 
 def test_rows_keep_their_numbers_when_missing_rows_are_dropped():
     df = read_csv(b"x,y\n1,0\n,1\n,0\n4,1\nfour,0\n")
-    with pytest.raises(DataError, match="row 5 holds 'four'"):
+    with pytest.raises(DataError, match="Row 5, column 'x' holds 'four'"):
         binary_xy(df, ["x"], "y", dropna=True)

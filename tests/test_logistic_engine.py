@@ -1,4 +1,4 @@
-"""engine.logistic, engine.presets and engine.codegen: the course notes' numbers, divergence,
+"""engine.logistic, engine.course (presets) and engine.codegen: the course notes' numbers, divergence,
 standardization, metrics, and the generated script run in a subprocess."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from torch import nn, optim
 
 from engine import codegen
 from engine import logistic as lg
-from engine.presets import PRESETS
+from engine.course import PRESETS
 
 X62 = [[1, 2], [2, 3], [3, 1], [4, 3], [5, 3], [6, 2]]
 Y6 = [0, 0, 0, 1, 1, 1]
@@ -183,7 +183,7 @@ def test_lr_100_on_raw_exam_scores_diverges_at_the_first_step(optimizer):
     assert fit.divergence.row is not None and abs(fit.divergence.z) > 16
     assert len(fit.history) == 1  # only the row before the blow-up is kept
     assert np.isfinite(fit.weight).all() and fit.weight.tolist() == [0.0]  # the last good parameters
-    text = fit.divergence.explain(100)
+    text = str(fit.divergence.explain(100))
     assert "lr = 100" in text and "infinite" in text
 
 
@@ -204,7 +204,7 @@ def test_a_start_that_is_already_infinite_is_explained_as_such():
     fit = lg.train_logistic(X, [1, 1, 0, 0], lr=0.1, epochs=100, init="random", seed=1)
     assert fit.diverged and fit.divergence.step == 0 and len(fit.history) == 0
     assert fit.weight == pytest.approx(fit.init_weight)  # nothing to keep but the start
-    assert "Before the first step" in fit.divergence.explain(0.1)
+    assert "Before the first step" in str(fit.divergence.explain(0.1))
     hint = lg.suggest_learning_rate(X, [1, 1, 0, 0], lg.TrainSettings(lr=0.1, epochs=100, init="random", seed=1))
     assert hint.same is None and hint.standardized is not None and hint.standardized.accuracy_end == 1.0
 
@@ -213,7 +213,7 @@ def test_overflowing_weights_are_caught_not_crashed():
     fit = lg.train_logistic([[3e38], [0.0], [-3e38], [1.0]], [0, 1, 1, 0], lr=1e4, epochs=10)
     assert fit.diverged and fit.divergence.cause == "overflow" and fit.divergence.step == 1
     assert np.isfinite(fit.weight).all()
-    assert "NaN" in fit.divergence.explain(1e4)
+    assert "NaN" in str(fit.divergence.explain(1e4))
 
 
 def test_divergence_is_found_at_the_exact_row_whatever_the_check_window(monkeypatch):
@@ -350,12 +350,12 @@ def test_zero_division_is_none_with_a_reason():
     assert nothing_predicted.precision is None and nothing_predicted.recall == 0.0
     assert nothing_predicted.f1 is None
     why = nothing_predicted.why_undefined()
-    assert "TP + FP = 0" in why["precision"] and "f1" in why
+    assert "TP + FP = 0" in str(why["precision"]) and "f1" in why
     no_positives = lg.confusion([0, 0], [0, 1])
-    assert no_positives.recall is None and "TP + FN = 0" in no_positives.why_undefined()["recall"]
+    assert no_positives.recall is None and "TP + FN = 0" in str(no_positives.why_undefined()["recall"])
     both_zero = lg.confusion([1, 0], [0, 1])
     assert both_zero.precision == 0.0 and both_zero.recall == 0.0 and both_zero.f1 is None
-    assert "both 0" in both_zero.why_undefined()["f1"]
+    assert "both 0" in str(both_zero.why_undefined()["f1"])
 
 
 def test_predictions_frame_equation_and_weights_json():

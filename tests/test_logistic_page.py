@@ -12,8 +12,8 @@ import pytest
 
 from engine import data as datamod
 from engine import logistic as lg
-from engine.presets import PRESETS
-from tests.helpers import big_csv, chart_data, chart_spec, metrics
+from engine.course import PRESETS
+from tests.helpers import big_csv, chart_data, chart_spec, finish_jobs, metrics, page_state
 
 GOOD_CSV = b"hours,passed\n1,0\n2,0\n3,1\n4,1\n5,1\n"
 
@@ -31,8 +31,13 @@ def at(app):
 
 def train(at):
     at.button(key="log_train").click().run()
+    finish_jobs(at)
     assert not at.exception
     return at
+
+
+def state(at):
+    return page_state(at, "LogisticState")
 
 
 def equation(at) -> str:
@@ -53,18 +58,18 @@ def warnings(at) -> str:
     return "\n".join(w.value for w in at.warning)
 
 
-def editor_key(at, kind="preset") -> str:
-    return at.session_state["log_tables"][kind]["editor_key"]
+def editor_key(at) -> str:
+    return f"log_table_{at.selectbox(key='log_preset').value}"
 
 
 def pick_preset(at, key: str):
-    at.selectbox(key="keep_log_preset").set_value(key).run()
+    at.selectbox(key="log_preset").set_value(key).run()
     assert not at.exception
     return at
 
 
 def to_upload(at):
-    at.radio(key="keep_log_source").set_value("Upload a CSV").run()
+    at.radio(key="log_source").set_value("upload").run()
     return at
 
 
@@ -95,11 +100,11 @@ def expected_equation(key: str) -> str:
 
 def test_opens_on_the_6x2_preset_ready_to_train(at):
     assert at.title[0].value == "Logistic regression"
-    assert at.selectbox(key="keep_log_preset").value == "table_6x2"
+    assert at.selectbox(key="log_preset").value == "table_6x2"
     assert at.data_editor[0].value.shape == (6, 3)
-    assert "Training on **6** rows × **2** feature(s)" in " ".join(m.value for m in at.markdown)
-    assert at.number_input(key="keep_log_lr").value == 1.0
-    assert at.number_input(key="keep_log_epochs").value == 1001
+    assert "Training on **6** rows × **2** features (x1, x2)." in " ".join(m.value for m in at.markdown)
+    assert at.number_input(key="log_lr").value == 1.0
+    assert at.number_input(key="log_epochs").value == 1001
     assert not at.button(key="log_train").disabled
     assert "Press **Train**" in at.info[-1].value
 
@@ -118,9 +123,9 @@ PRESET_CASES = [
 def test_each_preset_trains_and_shows_w_b_and_accuracy(at, key, accuracy, numbers):
     pick_preset(at, key)
     preset = PRESETS[key]
-    assert at.number_input(key="keep_log_lr").value == preset.settings.lr
-    assert at.number_input(key="keep_log_epochs").value == preset.settings.epochs
-    assert at.selectbox(key="keep_log_optimizer").value == preset.settings.optimizer
+    assert at.number_input(key="log_lr").value == preset.settings.lr
+    assert at.number_input(key="log_epochs").value == preset.settings.epochs
+    assert at.selectbox(key="log_optimizer").value == preset.settings.optimizer
     assert preset.reproduces[:40] in at.info[0].value
     train(at)
     shown = equation(at)
@@ -173,22 +178,25 @@ def test_three_feature_preset_draws_points_along_z(at):
 # --- caching, stale marker, page switches -----------------------------------------------------
 
 
-def test_reruns_do_not_retrain_and_train_again_comes_from_the_cache(at):
+def test_reruns_do_not_retrain_and_train_again_joins_the_finished_run(at):
+    from engine.cache import job_runner
+
     train(at)
-    first = at.session_state["log_result"]
+    first = state(at).result
+    started = job_runner().counts["started"]
     at.run()
-    at.checkbox(key="keep_log_dropna").check().run()
-    at.checkbox(key="keep_log_dropna").uncheck().run()
-    assert at.session_state["log_result"] is first  # no rerun or unrelated widget retrained
+    at.checkbox(key="log_dropna").check().run()
+    at.checkbox(key="log_dropna").uncheck().run()
+    assert state(at).result is first  # no rerun or unrelated widget retrained
     train(at)
-    second = at.session_state["log_result"]
-    assert second is not first and second["fit"] is first["fit"]  # same (data, settings): cached fit
-    assert "from the cache" in " ".join(c.value for c in at.caption)
+    second = state(at).result
+    assert second is not first and second.job is first.job  # same (data, settings): the same finished run
+    assert job_runner().counts["started"] == started  # nothing trained again
 
 
 def test_switching_pages_keeps_result_and_settings(at):
     pick_preset(at, "table_6x3")
-    at.number_input(key="keep_log_epochs").set_value(151).run()
+    at.number_input(key="log_epochs").set_value(151).run()
     train(at)
     shown = equation(at)
     at.switch_page("pages/sigmoid.py").run()
@@ -196,8 +204,8 @@ def test_switching_pages_keeps_result_and_settings(at):
     at.switch_page("pages/logistic.py").run()
     assert not at.exception
     assert equation(at) == shown
-    assert at.number_input(key="keep_log_epochs").value == 151
-    assert at.selectbox(key="keep_log_preset").value == "table_6x3"
+    assert at.number_input(key="log_epochs").value == 151
+    assert at.selectbox(key="log_preset").value == "table_6x3"
     assert "Stale" not in warnings(at)
 
 
@@ -220,9 +228,9 @@ def test_editing_the_table_marks_the_result_stale_until_trained_again(at):
 
 def test_changing_a_setting_marks_the_result_stale(at):
     train(at)
-    at.number_input(key="keep_log_lr").set_value(0.5).run()
+    at.number_input(key="log_lr").set_value(0.5).run()
     assert "settings changed: learning rate 1 → 0.5" in warnings(at)
-    at.number_input(key="keep_log_lr").set_value(1.0).run()
+    at.number_input(key="log_lr").set_value(1.0).run()
     assert "Stale" not in warnings(at)
 
 
@@ -237,7 +245,7 @@ def test_added_row_with_an_empty_label_is_explained_and_can_be_dropped(at):
     assert "The label column 'y' has an empty cell in row 7" in errors(at)
     assert at.button(key="log_train").disabled
     assert "**Stale result.**" in warnings(at) and equation(at)  # the last result is kept
-    at.checkbox(key="keep_log_dropna").check().run()
+    at.checkbox(key="log_dropna").check().run()
     assert not errors(at)
     assert "Dropped **1** of 7 rows with missing values." in " ".join(m.value for m in at.markdown)
 
@@ -256,7 +264,7 @@ def test_lr_100_on_raw_exam_scores_diverges_with_a_rate_that_works(at):
     pick_preset(at, "exam")
     train(at)
     good = equation(at)
-    at.number_input(key="keep_log_lr").set_value(100.0).run()
+    at.number_input(key="log_lr").set_value(100.0).run()
     train(at)
     message = errors(at)
     assert "Training diverged." in message and "At step 1 the loss became infinite" in message
@@ -266,21 +274,21 @@ def test_lr_100_on_raw_exam_scores_diverges_with_a_rate_that_works(at):
     assert "learning rate 0.1 → 100" in warnings(at)
     assert at.data_editor[0].value.shape == (6, 2)
     at.button(key="log_fix_lr").click().run()
-    assert at.number_input(key="keep_log_lr").value == 0.3
+    assert at.number_input(key="log_lr").value == 0.3
     train(at)
     assert not errors(at) and metrics(at)["training accuracy"] == "100.00%"
 
 
 def test_sgd_divergence_names_a_small_rate_and_standardize(at):
     pick_preset(at, "exam")
-    at.selectbox(key="keep_log_optimizer").set_value("sgd").run()
-    at.number_input(key="keep_log_lr").set_value(100.0).run()
+    at.selectbox(key="log_optimizer").set_value("sgd").run()
+    at.number_input(key="log_lr").set_value(100.0).run()
     train(at)
     message = errors(at)
     assert "lr = 0.001" in message and "turn on **Standardize**" in message
     assert "Press **Train**" in at.info[-1].value  # nothing trained yet, and nothing broken
     at.button(key="log_fix_std").click().run()
-    assert at.toggle(key="keep_log_standardize").value is True
+    assert at.toggle(key="log_standardize").value is True
     train(at)
     assert metrics(at)["training accuracy"] == "100.00%"
     assert "standardized units" in " ".join(c.value for c in at.caption)
@@ -288,7 +296,7 @@ def test_sgd_divergence_names_a_small_rate_and_standardize(at):
 
 def test_zero_division_shows_a_dash_and_why(at):
     pick_preset(at, "hours_001")
-    at.slider(key="keep_log_threshold").set_value(0.95).run()
+    at.slider(key="log_threshold").set_value(0.95).run()
     train(at)
     shown = metrics(at)
     assert shown["precision"] == "—" and shown["F1"] == "—"
@@ -301,7 +309,7 @@ def test_zero_division_shows_a_dash_and_why(at):
 def test_predict_this_input(at):
     pick_preset(at, "hours_001")
     train(at)
-    run_id = at.session_state["log_result"]["id"]
+    run_id = state(at).result.job.seq
     at.number_input(key=f"log_pred_{run_id}_0").set_value(7.0)
     [submit] = [b for b in at.button if b.label == "Predict"]
     submit.click().run()
@@ -311,7 +319,7 @@ def test_predict_this_input(at):
 def test_predictions_table_keeps_a_feature_named_y(at):
     to_upload(at)
     upload(at, b"x,y,class\n1,2,0\n2,3,0\n3,1,0\n4,3,1\n5,3,1\n6,2,1\n", "xy.csv")
-    assert at.multiselect(key="keep_log_features").value == ["x", "y"]
+    assert at.multiselect(key="log_features").value == ["x", "y"]
     train(at)
     table = at.dataframe[-1].value
     assert list(table.columns) == ["x", "y", "label", "y (0/1 label)", "P(1)", "predicted", "correct"]
@@ -321,9 +329,9 @@ def test_predictions_table_keeps_a_feature_named_y(at):
 
 def test_the_shown_script_gives_the_shown_w_and_b(at):
     pick_preset(at, "table_6x3")
-    at.toggle(key="keep_log_standardize").set_value(True).run()
+    at.toggle(key="log_standardize").set_value(True).run()
     train(at)
-    fit = at.session_state["log_result"]["fit"]
+    fit = state(at).result.fit
     done = subprocess.run([sys.executable, "-c", script(at)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     printed = dict(line.split(" = ", 1) for line in done.stdout.splitlines() if line.startswith(("W = ", "b = ")))
@@ -356,9 +364,9 @@ def test_upload_a_csv_and_train(at):
     assert "No CSV yet" in at.info[0].value
     assert "Your last result (trained on 6×2 table" in " ".join(c.value for c in at.caption)
     upload(at, GOOD_CSV, "study.csv")
-    assert "**study.csv**: read as UTF-8, comma-separated; 5 rows × 2 columns." in " ".join(c.value for c in at.caption)
-    assert at.selectbox(key="keep_log_label").value == "passed"
-    assert at.multiselect(key="keep_log_features").value == ["hours"]
+    assert r"**study\.csv**: read as UTF-8, comma-separated; 5 rows × 2 columns." in " ".join(c.value for c in at.caption)
+    assert at.selectbox(key="log_label").value == "passed"
+    assert at.multiselect(key="log_features").value == ["hours"]
     assert "Labels in 'passed': **0** → 0, **1** → 1." in " ".join(m.value for m in at.markdown)
     train(at)
     assert equation(at).startswith("z = ") and "·hours" in equation(at)
@@ -391,7 +399,7 @@ def test_uploads_that_must_parse_and_train(at, name, content, mapping):
     upload(at, content, f"{name}.csv")
     assert not errors(at)
     assert mapping in " ".join(m.value for m in at.markdown)
-    at.toggle(key="keep_log_standardize").set_value(True).run()  # raw scores 45-70 need it at lr 1
+    at.toggle(key="log_standardize").set_value(True).run()  # raw scores 45-70 need it at lr 1
     train(at)
     assert equation(at).startswith("z = ")
     assert metrics(at)["training accuracy"] == "100.00%"
@@ -401,7 +409,7 @@ def test_korean_upload_names_the_encoding(at):
     to_upload(at)
     upload(at, cp949_csv(), "성적.csv")
     assert "read as Korean Windows (cp949 / EUC-KR)" in " ".join(c.value for c in at.caption)
-    assert at.multiselect(key="keep_log_features").value == ["점수"]
+    assert at.multiselect(key="log_features").value == ["점수"]
 
 
 # Files that cannot be read at all: (case, bytes, words in the message)
@@ -427,8 +435,8 @@ def test_unreadable_uploads_are_explained_and_the_table_is_kept(at, case, conten
     shown = equation(at)
     upload(at, content, "bad.csv")
     message = errors(at)
-    assert "**bad.csv** could not be used" in message and words in message
-    assert "The table below is still **good.csv**." in message
+    assert r"**bad\.csv** could not be used" in message and words in message
+    assert r"The table below is still **good\.csv**." in message
     assert at.data_editor[0].value.shape == (5, 2)
     assert equation(at) == shown  # the last result is untouched
     assert not at.button(key="log_train").disabled
@@ -437,9 +445,9 @@ def test_unreadable_uploads_are_explained_and_the_table_is_kept(at, case, conten
 def test_file_names_and_cells_are_shown_as_text_not_markdown(at):
     to_upload(at)
     upload(at, b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "[click](https://example.com).csv")
-    assert r"**\[click\](https://example.com).csv** could not be used" in errors(at)
+    assert r"**\[click\]\(https\://example\.com\)\.csv** could not be used" in errors(at)
     upload(at, b"hours,passed\n1,0\n**2**,0\n3,1\n", "cells.csv")
-    assert r"row 2 holds '\*\*2\*\*'" in errors(at)
+    assert r"Row 2, column 'hours' holds '\*\*2\*\*'" in errors(at)
 
 
 def markdown_shown(at) -> list[str]:
@@ -465,12 +473,12 @@ def test_column_names_cannot_inject_markdown_images_or_links(at):
     name = "a` ![x](http://e.invalid/p.png) `b"
     to_upload(at)
     upload(at, f"{name},hours,passed\n1,1,0\n2,2,0\n3,3,1\n4,4,1\n".encode(), "inject.csv")
-    assert at.multiselect(key="keep_log_features").value == [name, "hours"]
+    assert at.multiselect(key="log_features").value == [name, "hours"]
     train(at)
-    run_id = at.session_state["log_result"]["id"]
+    run_id = state(at).result.job.seq
     assert at.number_input(key=f"log_pred_{run_id}_0")  # the predict form has a field for that column
     shown = markdown_shown(at)
-    assert any(r"a\` !\[x\](http://e.invalid/p.png) \`b" in text for text in shown)
+    assert any(r"a\` \!\[x\]\(http\://e\.invalid/p\.png\) \`b" in text for text in shown)
     assert not [text for text in shown if "![x](http" in text]
     assert "·a` ![x](http://e.invalid/p.png) `b + " in equation(at)  # shown as code: as it is
 
@@ -480,14 +488,14 @@ UNTRAINABLE = [
     (
         "non-numeric feature",
         b"hours,passed\n1,0\n2,0\nthree,1\n4,1\n",
-        "Column 'hours' must hold numbers, but row 3 holds 'three'",
+        "Row 3, column 'hours' holds 'three', which is not a number.",
     ),
-    ("empty cell (NaN)", b"hours,passed\n1,0\n,0\n3,1\n4,1\n", "Column 'hours' has an empty cell in row 2"),
-    ("NaN written out", b"hours,passed\n1,0\nNaN,0\n3,1\n4,1\n", "Column 'hours' has an empty cell in row 2"),
-    ("infinite value", b"hours,passed\n1,0\ninf,0\n3,1\n4,1\n", "Column 'hours' has an infinite value in row 2"),
+    ("empty cell (NaN)", b"hours,passed\n1,0\n,0\n3,1\n4,1\n", "Row 2, column 'hours' is empty."),
+    ("NaN written out", b"hours,passed\n1,0\nNaN,0\n3,1\n4,1\n", "Row 2, column 'hours' is empty."),
+    ("infinite value", b"hours,passed\n1,0\ninf,0\n3,1\n4,1\n", "Row 2, column 'hours' holds an infinite value."),
     ("one class", b"hours,passed\n1,1\n2,1\n3,1\n", "has only one class ('1')"),
     ("three classes", b"hours,grade\n1,A\n2,B\n3,C\n", "has 3 different values"),
-    ("a single row", b"hours,passed\n1,0\n", "1 usable row(s)"),
+    ("a single row", b"hours,passed\n1,0\n", "The table has 1 usable row; it needs at least 2."),
 ]
 
 
@@ -503,8 +511,8 @@ def test_untrainable_uploads_are_explained_and_shown(at, case, content, words):
 def test_missing_values_can_be_dropped_with_a_count(at):
     to_upload(at)
     upload(at, b"hours,passed\n1,0\n,0\n2,0\n3,1\n4,\n5,1\n", "gaps.csv")
-    assert "empty cell in row 2" in errors(at)
-    at.checkbox(key="keep_log_dropna").check().run()
+    assert "Row 2, column 'hours' is empty" in errors(at)
+    at.checkbox(key="log_dropna").check().run()
     assert not errors(at)
     assert "Dropped **2** of 6 rows with missing values." in " ".join(m.value for m in at.markdown)
     train(at)
@@ -514,12 +522,12 @@ def test_missing_values_can_be_dropped_with_a_count(at):
 def test_label_chosen_as_a_feature_and_no_feature(at):
     to_upload(at)
     upload(at, GOOD_CSV)
-    at.multiselect(key="keep_log_features").set_value(["hours", "passed"]).run()
+    at.multiselect(key="log_features").set_value(["hours", "passed"]).run()
     assert "'passed' is the label column, so it cannot also be a feature" in errors(at)
     assert at.button(key="log_train").disabled
-    at.multiselect(key="keep_log_features").set_value([]).run()
+    at.multiselect(key="log_features").set_value([]).run()
     assert "Choose at least one feature column" in errors(at)
-    at.multiselect(key="keep_log_features").set_value(["hours"]).run()
+    at.multiselect(key="log_features").set_value(["hours"]).run()
     assert not errors(at)
 
 
@@ -528,7 +536,7 @@ def test_a_100k_by_10_upload_trains_and_its_charts_are_sampled(at):
     upload(at, big_csv(), "big.csv")
     assert "100,000 rows × 11 columns" in " ".join(c.value for c in at.caption)
     assert not at.data_editor and at.dataframe  # too big to edit: a read-only preview
-    at.number_input(key="keep_log_epochs").set_value(200).run()
+    at.number_input(key="log_epochs").set_value(200).run()
     train(at)
     assert float(metrics(at)["training accuracy"].rstrip("%")) > 85
     titles = chart_titles(at)

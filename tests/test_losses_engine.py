@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 import torch
 
-from engine import charts
+from engine import course
 from engine import losses as L
+from engine.charts import losses as charts
+from engine.text import Msg
 
-EXAM_X, EXAM_Y = L.binary_table(L.EXAM_SCORES)
-HOURS_X, HOURS_Y = L.binary_table(L.STUDY_HOURS)
+EXAM_X, EXAM_Y = L.binary_table(L.DATASETS["exam"])
+HOURS_X, HOURS_Y = L.binary_table(L.DATASETS["hours"])
 
 
 # --- BCE, four ways ---------------------------------------------------------------------------
@@ -67,7 +69,7 @@ def test_bce_rejects_impossible_probabilities():
 
 
 def test_default_softmax_ce_is_seed_004s_1_0938():
-    z, labels = L.softmax_table(L.seed004_table())
+    z, labels = L.softmax_table(course.ce_table())
     np.testing.assert_allclose(z[0], [0.7576, 0.2793, 0.4031], atol=5e-5)  # printed in seed 004
     assert labels.tolist() == [0, 0, 0, 2, 1]
     ways = L.softmax_ce_ways(z, labels)
@@ -81,7 +83,7 @@ def test_seed004_table_leaves_the_global_random_state_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    L.seed004_table()
+    course.ce_table()
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -98,7 +100,7 @@ def test_softmax_three_routes_agree_on_any_table(seed):
 
 
 def test_softmax_details_tables():
-    z, labels = L.softmax_table(L.seed004_table())
+    z, labels = L.softmax_table(course.ce_table())
     ce = L.softmax_ce_details(z, labels)
     np.testing.assert_allclose(ce.softmax.sum(axis=1), 1.0, atol=1e-12)
     np.testing.assert_allclose(ce.softmax.iloc[0], [0.4308, 0.2670, 0.3022], atol=5e-5)  # seed 004
@@ -112,13 +114,13 @@ def test_softmax_details_tables():
 @pytest.mark.parametrize(
     ("labels", "message"),
     [
-        ([0, 0, 0, 2, 3], "row 5, column 'label': 3 is not a class"),
-        ([0, -1, 0, 2, 1], "row 2"),
+        ([0, 0, 0, 2, 3], "Row 5, column 'label' holds 3, which is not a class"),
+        ([0, -1, 0, 2, 1], "Row 2"),
         ([0.5, 0, 0, 2, 1], "0.5"),
     ],
 )
 def test_softmax_table_rejects_bad_labels(labels, message):
-    table = L.seed004_table().assign(label=labels)
+    table = course.ce_table().assign(label=labels)
     with pytest.raises(L.TableError, match=message):
         L.softmax_table(table)
 
@@ -202,8 +204,8 @@ def test_a_path_that_blows_up_stops_and_keeps_what_it_had():
     path = L.gd_path(EXAM_X, EXAM_Y, 0.0, 0.0, 1e308, 10, "bce")
     assert path.diverged
     assert len(path.frame) >= 1 and np.isfinite(path.frame[["W", "b", "loss", "dL/dW", "dL/db"]].to_numpy()).all()
-    assert path.message.startswith("Binary cross-entropy diverged after step")
-    assert "smaller learning rate" in path.message
+    assert str(path.message).startswith("Binary cross-entropy diverged after step")
+    assert "smaller learning rate" in str(path.message)
     for bad in (0.0, -0.1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="positive"):
             L.gd_path(EXAM_X, EXAM_Y, 0.0, 0.0, bad, 1, "mse")
@@ -278,18 +280,18 @@ def table(**cols):
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
-        (table(x=[45, None, 55], y=[0, 1, 1]), "row 2, column 'x' is empty"),
-        (table(x=[45, "abc", 55], y=[0, 1, 1]), "row 2, column 'x': 'abc' is not a number"),
-        (table(x=[45, 50, 55], y=[0, 2, 1]), "row 2, column 'y': 2 is not a class"),
-        (table(x=[45, 50, float("inf")], y=[0, 0, 1]), "row 3, column 'x'.*not a finite number"),
+        (table(x=[45, None, 55], y=[0, 1, 1]), "Row 2, column 'x' is empty. Fill it in or delete the row."),
+        (table(x=[45, "abc", 55], y=[0, 1, 1]), "Row 2, column 'x' holds 'abc', which is not a number"),
+        (table(x=[45, 50, 55], y=[0, 2, 1]), "Row 2, column 'y' holds 2, but a label must be 0 or 1"),
+        (table(x=[45, 50, float("inf")], y=[0, 0, 1]), "Row 3, column 'x' holds an infinite value"),
         (table(x=[45, 50, 55], y=[1, 1, 1]), "every label is 1"),
-        (table(x=[45], y=[0]), "needs at least 2 rows"),
-        (table(x=[None, None], y=[None, None]), "0 filled row"),
+        (table(x=[45], y=[0]), "needs at least 2"),
+        (table(x=[None, None], y=[None, None]), "0 filled rows"),
     ],
 )
 def test_binary_table_explains_what_is_wrong(frame, message):
     with pytest.raises(L.TableError, match=message) as info:
-        L.binary_table(frame, what="Data table")
+        L.binary_table(frame, what=Msg("Data table"))
     assert isinstance(info.value, ValueError)
     assert str(info.value).startswith("Data table:")
 
@@ -300,14 +302,13 @@ def test_binary_table_skips_blank_rows_and_reads_text_numbers():
 
 
 def test_typed_probabilities_must_lie_strictly_between_0_and_1():
-    spec = {"y": "binary", "p": "probability"}
-    with pytest.raises(L.TableError, match=r"row 1, column 'p': 0 is not a probability.*infinite"):
-        L.read_table(table(y=[0, 1], p=[0.0, 0.5]), spec, what="Typed probabilities")
-    with pytest.raises(L.TableError, match="row 2, column 'p': 1.2 is not a probability"):
-        L.read_table(table(y=[0, 1], p=[0.3, 1.2]), spec, what="Typed probabilities")
+    with pytest.raises(L.TableError, match=r"Row 1, column 'p' holds 0, which is not a probability.*infinite"):
+        L.probability_table(table(y=[0, 1], p=[0.0, 0.5]))
+    with pytest.raises(L.TableError, match="Row 2, column 'p' holds 1.2, which is not a probability"):
+        L.probability_table(table(y=[0, 1], p=[0.3, 1.2]))
     many = table(y=[0] * 6, p=[2.0] * 6)
-    with pytest.raises(L.TableError, match="and 2 more"):
-        L.read_table(many, spec, what="Typed probabilities")
+    with pytest.raises(L.TableError, match=r"\(5 more cells have a problem, among them: Row 2"):
+        L.probability_table(many)
 
 
 # --- charts (built without a server) ----------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import pytest
 
+from engine import course
 from engine import losses as L
 from tests.helpers import chart_data, chart_spec, metrics
 
@@ -54,9 +55,9 @@ def test_page_opens_through_the_app_with_the_plateau_demo(at):
         "Each sample's loss",
     ]
     # default start = the computed plateau demo, at the suggested learning rate
-    assert at.slider(key="keep_loss_w0").value == -0.5
-    assert at.slider(key="keep_loss_b0").value == -35.0
-    assert at.number_input(key="keep_loss_lr").value == 0.001
+    assert at.slider(key="loss_w0").value == -0.5
+    assert at.slider(key="loss_b0").value == -35.0
+    assert at.number_input(key="loss_lr").value == 0.001
     m = metrics(at)
     assert m["MSE after sigmoid now"] == "0.5" and m["BCE now"] == "33.75"
     assert "What to look for" in texts(at.info) and "33.75 → 0.0697" in texts(at.info)
@@ -115,7 +116,7 @@ def test_reset_restores_the_start(at):
 
 def test_paths_survive_other_widgets_and_a_page_switch(at):
     at.button(key="loss_step_10").click().run()
-    at.radio(key="keep_loss_psource").set_value("MSE path, current point").run()
+    at.radio(key="loss_psource").set_value("MSE path, current point").run()
     assert paths(at)["bce"]["step"].max() == 10
     at.switch_page("pages/sigmoid.py").run()
     assert at.title[0].value == "Sigmoid explorer"
@@ -126,32 +127,32 @@ def test_paths_survive_other_widgets_and_a_page_switch(at):
 
 def test_changing_the_start_or_lr_starts_again(at):
     at.button(key="loss_step_10").click().run()
-    at.slider(key="keep_loss_w0").set_value(0.2).run()
+    at.slider(key="loss_w0").set_value(0.2).run()
     table = paths(at)
     assert len(table["bce"]) == 1 and table["bce"]["W"].iloc[0] == 0.2
     at.button(key="loss_step_1").click().run()
-    at.number_input(key="keep_loss_lr").set_value(0.002).run()
+    at.number_input(key="loss_lr").set_value(0.002).run()
     assert len(paths(at)["mse"]) == 1
 
 
 def test_random_start_and_plateau_demo_buttons(at):
     at.button(key="loss_preset_random").click().run()
-    w, b = L.random_start(L.as_sequence(L.EXAM_SCORES["x"]), 1)
-    assert (at.slider(key="keep_loss_w0").value, at.slider(key="keep_loss_b0").value) == (w, b)
-    at.number_input(key="keep_loss_lr").set_value(0.01).run()
+    w, b = L.random_start(L.as_sequence(L.DATASETS["exam"]["x"]), 1)
+    assert (at.slider(key="loss_w0").value, at.slider(key="loss_b0").value) == (w, b)
+    at.number_input(key="loss_lr").set_value(0.01).run()
     at.button(key="loss_preset_plateau").click().run()
-    assert (at.slider(key="keep_loss_w0").value, at.slider(key="keep_loss_b0").value) == (-0.5, -35.0)
-    assert at.number_input(key="keep_loss_lr").value == 0.001
+    assert (at.slider(key="loss_w0").value, at.slider(key="loss_b0").value) == (-0.5, -35.0)
+    assert at.number_input(key="loss_lr").value == 0.001
 
 
 def test_study_hours_bring_their_own_window_and_preset(at):
-    at.radio(key="keep_loss_dataset").set_value("Study hours (1–4)").run()
+    at.radio(key="loss_data").set_value("hours").run()
     assert not at.exception
-    x, y = L.binary_table(L.STUDY_HOURS)
-    assert at.number_input(key="keep_loss_lr").value == 0.3
+    x, y = L.binary_table(L.DATASETS["hours"])
+    assert at.number_input(key="loss_lr").value == 0.3
     preset = L.plateau_start(x, y, 0.3)
-    assert (at.slider(key="keep_loss_w0").value, at.slider(key="keep_loss_b0").value) == preset
-    assert at.slider(key="keep_loss_w0").max == 10.0
+    assert (at.slider(key="loss_w0").value, at.slider(key="loss_b0").value) == preset
+    assert at.slider(key="loss_w0").max == 10.0
     assert len(paths(at)["bce"]) == 1
 
 
@@ -159,7 +160,7 @@ def test_editing_z_changes_the_three_results_equally(at):
     at.session_state["loss_ztable"] = {**NO_EDITS, "edited_rows": {0: {"z0": 3.0}, 3: {"z2": 2.5}}}
     at.run()
     results = ce_results(at)
-    z, labels = L.softmax_table(L.seed004_table())
+    z, labels = L.softmax_table(course.ce_table())
     z[0, 0], z[3, 2] = 3.0, 2.5
     expected = L.softmax_ce_ways(z, labels)["F.cross_entropy"]
     assert results == [round(expected, 4)] * 3
@@ -179,12 +180,12 @@ def test_bad_z_labels_or_cells_give_a_message_and_the_rest_keeps_working(at):
     at.session_state["loss_ztable"] = {**NO_EDITS, "edited_rows": {1: {"label": 3}}}
     at.run()
     assert not at.exception
-    assert "row 2, column 'label': 3 is not a class" in texts(at.error)
+    assert "Row 2, column 'label' holds 3, which is not a class" in texts(at.error)
     assert "F.cross_entropy" not in metrics(at)
     assert metrics(at)["BCE now"] == "33.75"  # the rest of the page is still there
     at.session_state["loss_ztable"] = {**NO_EDITS, "edited_rows": {1: {"label": 2}, 4: {"z1": None}}}
     at.run()
-    assert "row 5, column 'z1' is empty" in texts(at.error)
+    assert "Row 5, column 'z1' is empty" in texts(at.error)
     at.session_state["loss_ztable"] = {**NO_EDITS, "edited_rows": {1: {"label": 2}}}
     at.run()
     assert not at.error
@@ -196,7 +197,7 @@ def test_a_bad_data_cell_keeps_the_table_and_the_paths(at):
     at.session_state["loss_table_exam"] = {**NO_EDITS, "edited_rows": {2: {"y": 5}}}
     at.run()
     assert not at.exception
-    assert "Data table: row 3, column 'y': 5 is not a class" in texts(at.error)
+    assert "Data table: Row 3, column 'y' holds 5, but a label must be 0 or 1" in texts(at.error)
     assert len(at.get("vega_lite_chart")) == 0 and ce_results(at) == [1.0938] * 3
     # fix the cell: the same data again, so the ten steps are still there
     at.session_state["loss_table_exam"] = {**NO_EDITS, "edited_rows": {2: {"y": 0}}}
@@ -212,7 +213,7 @@ def test_an_edited_table_is_used_and_survives_a_page_switch(at):
     table = [
         d.value
         for d in at.dataframe
-        if list(d.value.columns) == ["sample", "y", "ŷ", "BCE term", "its value", "(ŷ − y)²"]
+        if list(d.value.columns) == ["sample", "y", "ŷ", "term", "value", "(ŷ − y)²"]
     ]
     assert len(table[0]) == 7
     bce_start = L.losses_at([45, 50, 55, 60, 65, 70, 40], [0, 0, 0, 1, 1, 1, 0], -0.5, -35.0)["bce"]
@@ -225,7 +226,7 @@ def test_an_edited_table_is_used_and_survives_a_page_switch(at):
 
 
 def test_typed_probabilities(at):
-    at.radio(key="keep_loss_psource").set_value("probabilities typed by hand").run()
+    at.radio(key="loss_psource").set_value("typed").run()
     m = metrics(at)
     values = {
         m[label] for label in ("by hand", "F.binary_cross_entropy", "nn.BCELoss", "F.binary_cross_entropy_with_logits")
@@ -236,13 +237,14 @@ def test_typed_probabilities(at):
     at.run()
     assert not at.exception
     error = texts(at.error)
-    assert "row 2, column 'p': 1.2 is not a probability" in error and "row 3, column 'p': 0 is not" in error
+    assert "Row 2, column 'p' holds 1.2, which is not a probability" in error
+    assert "Row 3, column 'p' holds 0, which is not" in error
     assert "by hand" not in metrics(at) and "BCE now" in metrics(at)
 
 
 def test_a_learning_rate_that_blows_up_is_stopped_and_explained(at):
     at.button(key="loss_preset_zero").click().run()
-    at.number_input(key="keep_loss_lr").set_value(1e308).run()
+    at.number_input(key="loss_lr").set_value(1e308).run()
     at.button(key="loss_step_10").click().run()
     assert not at.exception
     warning = texts(at.warning)
@@ -251,20 +253,20 @@ def test_a_learning_rate_that_blows_up_is_stopped_and_explained(at):
     assert "smaller learning rate" in warning
     table = paths(at)
     assert [len(table[kind]) for kind in L.LOSSES] == [1, 1]  # the finite start is kept
-    assert metrics(at)["BCE now"] == f"{L.losses_at(L.EXAM_SCORES['x'], L.EXAM_SCORES['y'], 0, 0)['bce']:.5g}"
+    assert metrics(at)["BCE now"] == f"{L.losses_at(L.DATASETS['exam']['x'], L.DATASETS['exam']['y'], 0, 0)['bce']:.5g}"
     # the rest of the page keeps working
     assert ce_results(at) == [1.0938] * 3
 
 
 def test_an_overshooting_learning_rate_is_flagged(at):
     at.button(key="loss_preset_zero").click().run()
-    at.number_input(key="keep_loss_lr").set_value(1.0).run()
+    at.number_input(key="loss_lr").set_value(1.0).run()
     at.button(key="loss_step_10").click().run()
     assert "BCE's loss went **up**" in texts(at.warning) and "suggested: 0.001" in texts(at.warning)
 
 
 def test_zero_learning_rate_disables_the_step_buttons(at):
-    at.number_input(key="keep_loss_lr").set_value(0.0).run()
+    at.number_input(key="loss_lr").set_value(0.0).run()
     assert not at.exception
     assert at.button(key="loss_step_1").disabled
     assert "learning rate is 0" in texts(at.warning)

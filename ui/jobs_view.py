@@ -137,7 +137,10 @@ def ended_badly(job: Job) -> str | None:
         if isinstance(job.error, Explained):
             reason = tr(job.error)
         else:
-            reason = _("something unexpected went wrong ({name}); the details are in the server's log.", name=type(job.error).__name__)
+            reason = _(
+                "something unexpected went wrong ({name}); the details are in the server's log.",
+                name=type(job.error).__name__,
+            )
         return _(
             "Training failed: {reason} Your table and your last result are kept; change the settings or the "
             "data and press Train again.",

@@ -3,16 +3,16 @@
 Streamlit renders Markdown (with GitHub's extensions, LaTeX ``$...$``, colours ``:red[...]``,
 emoji and icon codes ``:smile:``) in nearly every text element, labels included. Any string a
 user controls (a file, column or class name, a cell) goes through :func:`md` before it is put
-into such text: every ASCII punctuation character is backslash-escaped (CommonMark allows that
-for all of them), which also breaks bare links (``https\\://``, ``www\\.``, ``a\\@b``).
+into such text: every punctuation character that Markdown, KaTeX, Streamlit's directives or HTML
+entities could read is backslash-escaped (CommonMark allows it for all ASCII punctuation), which
+also breaks bare links (``https\\://``, ``www\\.``, ``a\\@b``). Commas, quotes and the like stay.
 """
 
 from __future__ import annotations
 
 import math
-import string
 
-_ESCAPES = str.maketrans({ch: "\\" + ch for ch in string.punctuation})
+_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()<>#+-.!|~$:@&=^"})
 _TEX = {
     "\\": r"\textbackslash{}",
     "{": r"\{",

@@ -1,0 +1,141 @@
+"""The results of the softmax page's small table (``pages/softmax.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from engine import course
+from engine import softmax as sm
+from engine.charts import softmax as charts
+from engine.jobs import Job
+from ui.i18n import _, translator
+from ui.text import percent
+
+
+@dataclass
+class TableRun:
+    job: Job
+    key: tuple
+    X: np.ndarray
+    y: np.ndarray
+    settings: sm.TableSettings
+
+    @property
+    def fit(self) -> sm.SoftmaxFit:
+        return self.job.result
+
+    @property
+    def is_the_notes_run(self) -> bool:
+        return (
+            self.X.shape == (8, 4)
+            and np.array_equal(self.X, np.array(course.SOFTMAX_X, dtype=np.float32))
+            and np.array_equal(self.y, np.array(course.SOFTMAX_Y))
+            and self.settings == sm.TableSettings()
+        )
+
+
+def describe_table_progress(row: dict) -> str:
+    return _("step {step:,} · loss {loss:.4f} · accuracy {accuracy:.1%}", step=row["epoch"] + 1, loss=row["loss"],
+             accuracy=row["train_accuracy"])
+
+
+def table_results(run: TableRun, *, current: bool) -> None:
+    fit, s = run.fit, run.settings
+    if not current:
+        st.info(_("The table or the settings changed since this training. Press **Train** to update the results below."))
+    if fit.diverged:
+        st.error(
+            _(
+                "Training diverged: the loss became NaN or infinite with learning rate {lr:g}. Lower the learning rate "
+                "(try 0.1 or 0.01) and train again.",
+                lr=s.lr,
+            )
+        )
+    last = fit.history.iloc[-1]
+    if not fit.diverged and last["loss"] > fit.history["loss"].iloc[0]:
+        st.warning(
+            _(
+                "The loss ended higher than it started ({start:.4f} → {end:.4f}): the steps overshoot. Lower the "
+                "learning rate.",
+                start=fit.history["loss"].iloc[0],
+                end=last["loss"],
+            )
+        )
+    st.divider()
+    m = st.columns(4)
+    m[0].metric(_("loss at epoch {epoch}", epoch=int(last["epoch"])), f"{last['loss']:.4f}")
+    m[1].metric(_("accuracy"), percent(last["train_accuracy"]))
+    m[2].metric(_("steps"), f"{s.steps}")
+    m[3].metric(_("optimizer"), f"{'SGD' if s.optimizer == 'sgd' else 'Adam'}, lr {s.lr:g}")
+    if run.is_the_notes_run:
+        printed = course.SOFTMAX_PRINTED
+        same = round(float(last["loss"]), 4) == printed["loss"] and last["train_accuracy"] == printed["accuracy"]
+        verdict = _("the same numbers as the notes.") if same else _("different numbers from the notes.")
+        st.success(
+            _(
+                "{note}: `Epoch: 1000/1000, Cost: {loss:.4f}, Accuracy: 100.00%`. This run: cost {mine:.4f}, accuracy "
+                "{accuracy:.2%}: {verdict}",
+                note=course.titles("classifier"),
+                loss=printed["loss"],
+                mine=last["loss"],
+                accuracy=last["train_accuracy"],
+                verdict=verdict,
+            )
+        )
+    t = translator()
+    st.altair_chart(charts.softmax_history_chart(fit.history, t=t), width="stretch")
+    rises = sm.loss_rises(fit.history)
+    if rises > 0.2 and not fit.diverged:
+        st.caption(
+            _(
+                "The loss went **up** on {share:.0%} of the steps: it zig-zags from one step to the next (the thick "
+                "band), because this learning rate is close to the largest that full-batch gradient descent tolerates "
+                "here. The notes print every 100th epoch, which hides it. Try half the learning rate for a smooth curve.",
+                share=rises,
+            )
+        )
+    with st.expander(_("Training log, every 100 epochs (as the notes print it)")):
+        log = fit.history[fit.history["epoch"] % 100 == 0]
+        total = int(fit.history["epoch"].iloc[-1])
+        st.code(
+            "\n".join(
+                f"Epoch: {int(r.epoch)}/{total}, Cost: {r.loss:.4f}, Accuracy: {r.train_accuracy * 100:.2f}%"
+                for r in log.itertuples()
+            ),
+            language=None,
+        )
+    _probabilities(fit, run.X, run.y)
+
+
+def _probabilities(fit: sm.SoftmaxFit, X: np.ndarray, y: np.ndarray) -> None:
+    probs = sm.probability_table(fit, X, y)
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        st.markdown(_("**Probabilities per row** (softmax of the scores; each row sums to 1)"))
+        st.altair_chart(charts.row_probability_chart(probs, t=translator()), width="stretch")
+    with right:
+        st.markdown(
+            _(
+                "**Learned W ({classes} × {features}) and b**: class k scores zₖ = Wₖ·x + bₖ",
+                classes=fit.n_classes,
+                features=X.shape[1],
+            )
+        )
+        weights = sm.weight_table(fit)
+        weights.index = [_("class {k}", k=k) for k in weights.index]
+        st.dataframe(weights.style.format("{:.4f}"), width="stretch")
+        wrong = int((~probs["correct"]).sum())
+        text = _("{right} of {n} rows predicted right.", right=len(probs) - wrong, n=len(probs))
+        if wrong:
+            text += " " + _("{wrong} wrong: see the rows whose biggest bar is not their y.", wrong=wrong)
+        st.caption(text)
+    prob_cols = [c for c in probs.columns if c.startswith("P(")]
+    st.dataframe(
+        probs.style.format("{:.4f}", subset=prob_cols),
+        hide_index=True,
+        width="stretch",
+        column_config={"row": _("row"), "true": _("true class"), "predicted": _("predicted"), "correct": _("correct")},
+    )
