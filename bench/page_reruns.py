@@ -32,19 +32,28 @@ def _nothing(at: AppTest) -> None:
     pass
 
 
+def _train(at: AppTest, key: str) -> None:
+    """Press a Train button and let its job finish (the page's progress panel would rerun it then)."""
+    from engine.cache import job_runner
+
+    at.button(key=key).click().run()
+    job_runner().wait_idle(600)
+    at.run()
+
+
 def _logistic_trained(at: AppTest) -> None:
     """Train the default preset (the notes' 6×2 table), so the rerun redraws every result."""
-    at.button(key="log_train").click().run()
+    _train(at, "log_train")
 
 
 def _logistic_100k(at: AppTest) -> None:
     """Upload a 100,000 × 10 CSV (the one bench/logistic_epochs.py times) and train 200 epochs on it."""
     from tests.helpers import big_csv
 
-    at.radio(key="keep_log_source").set_value("Upload a CSV").run()
+    at.radio(key="log_source").set_value("upload").run()
     at.file_uploader(key="log_upload").set_value(("big.csv", big_csv(), "text/csv")).run()
-    at.number_input(key="keep_log_epochs").set_value(200).run()
-    at.button(key="log_train").click().run()
+    at.number_input(key="log_epochs").set_value(200).run()
+    _train(at, "log_train")
 
 
 def _loss_steps(at: AppTest) -> None:
@@ -54,7 +63,7 @@ def _loss_steps(at: AppTest) -> None:
 
 
 def _softmax_table(at: AppTest) -> None:
-    at.button(key="smx_t_train").click().run()
+    _train(at, "smx_t_train")
 
 
 def _softmax_mnist(at: AppTest) -> None:
@@ -68,9 +77,9 @@ def _softmax_mnist(at: AppTest) -> None:
         os.environ[mnist.DATA_ENV] = str(tiny)
         atexit.register(shutil.rmtree, tiny, True)
         print(f"(no MNIST in {missing}: the MNIST tab row uses a tiny stand-in; `python -m engine.mnist` fetches it)")
-    at.session_state["keep_smx_tab"] = "MNIST"
+    at.session_state["smx_tab"] = "MNIST"
     at.run()
-    at.button(key="smx_m_train").click().run()
+    _train(at, "smx_m_train")
 
 
 # (page path for switch_page, title, set-up run before timing)

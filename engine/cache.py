@@ -10,6 +10,7 @@ Each page has its own section below.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import numpy as np
 import streamlit as st
@@ -36,7 +37,16 @@ def activations_frame(names: tuple[str, ...], x_min, x_max):
 
 @st.cache_resource(show_spinner=False)
 def job_runner() -> jobs.JobRunner:
-    """The app's one job runner, shared by every session: trainings run and are kept here."""
+    """The app's one job runner, shared by every session: trainings run and are kept here.
+
+    Its starts and joins are logged to the server's output (one line each).
+    """
+    logger = logging.getLogger("engine.jobs")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s [logit-lab] %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     return jobs.JobRunner(warm_up=jobs.warm_torch)
 
 

@@ -21,6 +21,7 @@ Nothing here knows about Streamlit; ``engine.cache.job_runner`` holds the app's 
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import os
@@ -45,10 +46,20 @@ JobFn = Callable[[Report], Any]
 
 
 def warm_torch() -> None:
-    """Import what PyTorch loads on its first optimizer (torch._dynamo: about 2 s), before anyone waits for it."""
+    """Do once what PyTorch does slowly the first time, before anyone waits for it: import what its first
+    optimizer needs (torch._dynamo: about 2 s) and let TorchScript settle the compiled SGD epoch."""
     import torch
 
+    from engine import softmax
+
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    x, y = torch.zeros(64, 4, dtype=torch.uint8), torch.arange(64) % 2
+    softmax.train_softmax(x, y, n_classes=2, lr=0.1, epochs=3, batch_size=16, device="cpu")
+
+
+def _kind(key: Hashable) -> str:
+    """What a key names, for the log: its first part when it is a tuple ("logistic", "mnist", ...)."""
+    return str(key[0]) if isinstance(key, tuple) and key else type(key).__name__
 
 
 class JobStopped(Exception):
@@ -180,8 +191,11 @@ class JobRunner:
         ]
         for thread in self._threads:
             thread.start()
+        self._warm_up = None
         if warm_up is not None:  # in the background, so that the first run does not wait for it
-            threading.Thread(target=warm_up, name="logitlab-warm-up", daemon=True).start()
+            self._warm_up = threading.Thread(target=warm_up, name="logitlab-warm-up", daemon=True)
+            self._warm_up.start()
+        atexit.register(self.shutdown)
 
     # --- asking for runs ---------------------------------------------------------------------
 
@@ -192,6 +206,7 @@ class JobRunner:
             if job is not None:
                 job.watchers.add(watcher)
                 self.counts["joined"] += 1
+                log.info("job %d (%s) joined: %d watching", job.seq, _kind(key), len(job.watchers))
                 return job
             job = Job(key, next(self._seq), total, self.max_history)
             job.watchers.add(watcher)
@@ -279,6 +294,7 @@ class JobRunner:
                     continue
                 job._set(RUNNING)
                 self.counts["started"] += 1
+                log.info("job %d (%s) started", job.seq, _kind(job.key))
             try:
                 with intraop_threads(self.threads_per_job):
                     result = fn(job.report)
@@ -301,3 +317,14 @@ class JobRunner:
         """Stop the worker threads once the queue is drained (jobs already running finish)."""
         for _ in self._threads:
             self._queue.put(None)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop every run and wait a little for the threads (at exit: a thread killed inside PyTorch aborts)."""
+        with self._lock:
+            active = list(self._active.values())
+        for job in active:
+            job._stop.set()
+        self.close()
+        deadline = time.monotonic() + timeout
+        for thread in [*self._threads, *([self._warm_up] if self._warm_up is not None else [])]:
+            thread.join(max(0.0, deadline - time.monotonic()))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -231,61 +232,99 @@ class _Data:
         return data
 
 
-def _epochs(data: _Data, batch_size: int, drop_last: bool, order: DataLoaderOrder):
-    """Endless epochs; each is an iterable of (x batch as float, its divisor, labels), in the seeded order.
+@dataclass
+class _Order:
+    """Each epoch's row order, as ``DataLoader`` walks it: full batch in order, else a seeded permutation."""
 
-    Full batch (``batch_size >= n``): the whole table, in order, converted to float once.
-    """
-    n = data.n
-    if batch_size >= n:
-        x = data.x.to(torch.float32)
-        while True:
-            yield [(x, data.divisor, data.y)]
-    n_batches = n // batch_size if drop_last else math.ceil(n / batch_size)
-    while True:
-        perm = order.permutation(n).to(data.x.device, non_blocking=True)
-        yield _epoch_batches(data, perm, batch_size, n_batches)
+    n: int
+    batch_size: int
+    n_batches: int
+    order: DataLoaderOrder
+    device: torch.device
+
+    @classmethod
+    def make(cls, n: int, batch_size: int, drop_last: bool, order: DataLoaderOrder, device) -> _Order:
+        if batch_size >= n:
+            return cls(n, n, 1, order, device)
+        n_batches = n // batch_size if drop_last else math.ceil(n / batch_size)
+        return cls(n, batch_size, n_batches, order, device)
+
+    def next(self) -> torch.Tensor:
+        if self.n_batches == 1 and self.batch_size == self.n:
+            return torch.arange(self.n, device=self.device)
+        return self.order.permutation(self.n).to(self.device, non_blocking=True)
+
+    def rows(self) -> int:
+        return min(self.n, self.batch_size * self.n_batches)
 
 
-def _epoch_batches(data: _Data, perm: torch.Tensor, batch_size: int, n_batches: int):
-    for i in range(n_batches):
-        idx = perm[i * batch_size : (i + 1) * batch_size]
-        yield data.x.index_select(0, idx).to(torch.float32), data.divisor, data.y.index_select(0, idx)
-
-
-class _ClosedFormSgd:
-    """SGD steps from the gradient of mean cross-entropy in closed form (no autograd).
+def _sgd_epoch(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    perm: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    lr: float,
+    scale: float,
+    batch_size: int,
+    n_batches: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One epoch of closed-form SGD steps; returns (sum over batches of the mean loss, correct count).
 
     It works on the transposed logits zᵀ = W xᵀ + b ([classes, batch]): with 10 classes that
     matrix product is about twice as fast as x Wᵀ on a CPU, and the gradient Gᵀ it gives feeds
-    the weight update W -= lr · Gᵀ x directly. x / 255 is folded into both products (alpha): one
-    pass over the batch fewer, equal to ToTensor's x / 255 up to float rounding (~1e-7 on W per
-    epoch). A whole epoch runs in one call, so the per-batch Python work stays small.
+    the weight update W -= lr · Gᵀ x directly. ``scale`` (1/255 for uint8 images) is folded into
+    both products: one pass over the batch fewer, equal to ToTensor's x / 255 up to float rounding.
+    Compiled with TorchScript below, so the whole epoch runs without Python (and without holding
+    the GIL: several sessions' runs train side by side).
     """
+    loss_sum = torch.zeros((), dtype=torch.float32, device=W.device)
+    correct = torch.zeros((), dtype=torch.int64, device=W.device)
+    minus_one = torch.full((1, batch_size), -1.0, device=W.device)
+    b_column = b.unsqueeze(1)  # a view: updating b updates it
+    for i in range(n_batches):
+        idx = perm[i * batch_size : (i + 1) * batch_size]
+        xb = x.index_select(0, idx).to(torch.float32)
+        yb = y.index_select(0, idx)
+        rows = yb.shape[0]
+        zt = torch.addmm(b_column, W, xb.t(), beta=1.0, alpha=scale)  # [classes, batch]
+        logp = torch.log_softmax(zt, dim=0)
+        row = yb.unsqueeze(0)
+        loss_sum.sub_(logp.gather(0, row).sum(), alpha=1.0 / rows)
+        correct.add_((zt.argmax(dim=0) == yb).sum())
+        g = logp.exp_()  # softmax(z)ᵀ
+        g.scatter_add_(0, row, minus_one[:, :rows])  # - onehot(y)ᵀ: dL/dzᵀ times the batch size
+        step = -lr / rows  # the mean over the batch and the step size, in one factor
+        W.addmm_(g, xb, beta=1.0, alpha=step * scale)
+        b.add_(g.sum(dim=1), alpha=step)
+    return loss_sum, correct
 
-    def __init__(self, model: nn.Linear, lr: float, batch_size: int, device: torch.device) -> None:
+
+def _compiled(fn):
+    """``fn`` compiled with TorchScript (deprecated in favour of torch.compile, which needs a C++ toolchain
+    at run time; TorchScript works in the pinned PyTorch), else ``fn`` itself."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return torch.jit.script(fn)
+    except Exception:  # noqa: BLE001 - any failure: run the same steps in Python
+        return fn
+
+
+_SGD_EPOCH = _compiled(_sgd_epoch)
+
+
+class _ClosedFormSgd:
+    """SGD from the gradient of mean cross-entropy in closed form (no autograd): :func:`_sgd_epoch`."""
+
+    def __init__(self, model: nn.Linear, lr: float) -> None:
         self.W, self.b, self.lr = model.weight, model.bias, lr
-        self.minus_one = torch.full((1, batch_size), -1.0, device=device)
 
-    def epoch(self, batches, loss_sum: torch.Tensor, correct: torch.Tensor) -> tuple[int, int]:
-        W, b, b_column, lr, minus_one = self.W, self.b, self.b.unsqueeze(1), self.lr, self.minus_one
-        seen = n_batches = 0
+    def epoch(self, data: _Data, perm: torch.Tensor, order: _Order) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.no_grad():
-            for xb, divisor, yb in batches:
-                rows, scale = yb.shape[0], 1.0 / divisor
-                zt = torch.addmm(b_column, W, xb.t(), alpha=scale)  # [classes, batch]
-                logp = torch.log_softmax(zt, dim=0)
-                row = yb.unsqueeze(0)
-                loss_sum.sub_(logp.gather(0, row).sum(), alpha=1.0 / rows)
-                correct.add_((zt.argmax(dim=0) == yb).sum())
-                g = logp.exp_()  # softmax(z)ᵀ
-                g.scatter_add_(0, row, minus_one[:, :rows] if rows != minus_one.shape[1] else minus_one)  # - onehot(y)ᵀ
-                step = -lr / rows  # the mean over the batch and the step size, in one factor
-                W.addmm_(g, xb, alpha=step * scale)
-                b.add_(g.sum(dim=1), alpha=step)
-                seen += rows
-                n_batches += 1
-        return seen, n_batches
+            return _SGD_EPOCH(
+                data.x, data.y, perm, self.W, self.b, self.lr, 1.0 / data.divisor, order.batch_size, order.n_batches
+            )
 
 
 class _AutogradSteps:
@@ -296,12 +335,14 @@ class _AutogradSteps:
         params = model.parameters()
         self.opt = torch.optim.SGD(params, lr=lr) if optimizer == "sgd" else torch.optim.Adam(params, lr=lr)
 
-    def epoch(self, batches, loss_sum: torch.Tensor, correct: torch.Tensor) -> tuple[int, int]:
-        seen = n_batches = 0
-        for xb, divisor, yb in batches:
-            xb = (
-                xb.div(divisor) if divisor != 1.0 else xb
-            )  # ToTensor's x / 255, exactly (never in place: a full batch is reused)
+    def epoch(self, data: _Data, perm: torch.Tensor, order: _Order) -> tuple[torch.Tensor, torch.Tensor]:
+        loss_sum = torch.zeros((), device=data.x.device)
+        correct = torch.zeros((), dtype=torch.int64, device=data.x.device)
+        for i in range(order.n_batches):
+            idx = perm[i * order.batch_size : (i + 1) * order.batch_size]
+            xb, yb = data.x.index_select(0, idx).to(torch.float32), data.y.index_select(0, idx)
+            if data.divisor != 1.0:
+                xb = xb.div(data.divisor)  # ToTensor's x / 255, exactly
             z = self.model(xb)
             loss = F.cross_entropy(z, yb)
             self.opt.zero_grad(set_to_none=True)
@@ -309,9 +350,7 @@ class _AutogradSteps:
             self.opt.step()
             loss_sum += loss.detach()
             correct += (z.detach().argmax(dim=1) == yb).sum()
-            seen += yb.shape[0]
-            n_batches += 1
-        return seen, n_batches
+        return loss_sum, correct
 
 
 def _evaluate(W, b, x, y, divisor: float, *, want_predictions: bool):
@@ -372,11 +411,8 @@ def train_softmax(
     data = _Data.load(X, y, X_test, y_test, n_classes, device)
     model, rng_state = seeded_linear(data.x.shape[1], n_classes, seed)
     model = model.to(device)
-    if route == "closed-form":
-        stepper = _ClosedFormSgd(model, lr, min(batch_size, data.n), device)
-    else:
-        stepper = _AutogradSteps(model, lr, optimizer)
-    epochs_iter = _epochs(data, batch_size, drop_last, DataLoaderOrder(rng_state))
+    stepper = _ClosedFormSgd(model, lr) if route == "closed-form" else _AutogradSteps(model, lr, optimizer)
+    order = _Order.make(data.n, batch_size, drop_last, DataLoaderOrder(rng_state), device)
     W, b = model.weight, model.bias
     rows: list[tuple] = []
     pending: list[torch.Tensor] = []  # per-epoch [loss, accuracy, test accuracy] kept on the device
@@ -385,9 +421,8 @@ def train_softmax(
     diverged = False
     for epoch in range(epochs):
         t_epoch = time.perf_counter()
-        loss_sum = torch.zeros((), device=device)
-        correct = torch.zeros((), dtype=torch.int64, device=device)
-        seen, n_batches = stepper.epoch(next(epochs_iter), loss_sum, correct)
+        loss_sum, correct = stepper.epoch(data, order.next(), order)
+        seen, n_batches = order.rows(), order.n_batches
         if data.x_test is not None:
             last = epoch == epochs - 1
             test_correct, test_predictions = _evaluate(
