@@ -88,6 +88,8 @@ def serve_app(log_path: Path, env: dict[str, str] | None = None):
         "false",
         "--server.fileWatcherType",
         "none",
+        "--runner.fastReruns",  # as Community Cloud forces it: any widget event stops the running script
+        "true",
     ]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -125,6 +127,14 @@ def tiny_mnist_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def slow_mnist_root(tmp_path_factory):
+    """An MNIST-shaped set big enough (20,000 + 500 images) that 40 epochs take a few seconds to train."""
+    from tests.tiny_mnist import write_tiny_mnist
+
+    return write_tiny_mnist(tmp_path_factory.mktemp("mnist-slow"), n_train=20_000, n_test=500)
+
+
+@pytest.fixture(scope="session")
 def served_app(tmp_path_factory, tiny_mnist_root):
     """The app served once for the whole test session (see :func:`serve_app`), on the tiny MNIST."""
     from engine.mnist import DATA_ENV
@@ -152,14 +162,20 @@ def browser():
             b.close()
 
 
+def open_tab(browser, url: str, **context_args):
+    """A new browser context and tab on ``url`` (1400x1000, English unless a locale is given), drawn."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, "locale": "en-US", **context_args})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    tab.goto(url)
+    tab.wait_for_selector('[data-testid="stApp"]')
+    return context, tab
+
+
 @pytest.fixture
 def page(browser, served_app):
     """A new browser tab on the served app, 1400x1000. Waits until Streamlit has drawn the app."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)
-    tab.goto(served_app)
-    tab.wait_for_selector('[data-testid="stApp"]')
+    context, tab = open_tab(browser, served_app)
     yield tab
     context.close()
 

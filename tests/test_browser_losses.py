@@ -11,7 +11,7 @@ def test_loss_page_step_moves_bce_off_the_start_while_mse_stays(page, served_app
     # Through the sidebar: the app's own navigation (page config, sidebar) runs first.
     page.get_by_role("link", name="Loss comparison").click()
     page.get_by_role("heading", name="Loss comparison, step by step").wait_for()
-    assert page.url == served_app + "/losses"
+    assert page.url.startswith(served_app + "/losses")
     # the default start is the plateau demo: both losses at their starting values
     page.get_by_text("What to look for").wait_for()
     charts = page.locator('[data-testid="stVegaLiteChart"]')
