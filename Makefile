@@ -10,7 +10,7 @@ RUNTIME_STAMP := $(VENV)/.stamp-runtime
 DEV_STAMP := $(VENV)/.stamp-dev
 PORT ?= 8501
 
-.PHONY: run mnist test lint bench bench-mnist screenshots clean-venv
+.PHONY: run mnist test lint i18n bench bench-mnist bench-jobs screenshots clean-venv
 
 # A venv without pip (Debian/Ubuntu without python3-venv) is removed again, so the next try starts clean.
 $(PY):
@@ -38,6 +38,11 @@ test: $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+# Extract every message id into locales/messages.pot and merge it into the Korean catalog
+# (locales/ko/LC_MESSAGES/messages.po); then fill in the empty msgstr entries.
+i18n: $(RUNTIME_STAMP)
+	$(PY) -m ui.i18n
+
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -47,6 +52,9 @@ bench: $(DEV_STAMP)
 
 bench-mnist: $(DEV_STAMP) mnist
 	$(PY) bench/mnist_epoch.py
+
+bench-jobs: $(DEV_STAMP) mnist
+	$(PY) bench/jobs_concurrency.py
 
 # Re-take the README screenshots (docs/*.png) with the browser tests (the Softmax one shows the
 # real MNIST and is taken by hand: its browser test trains on a tiny stand-in).

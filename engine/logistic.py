@@ -20,6 +20,7 @@ Standardize: the column means and standard deviations are computed in float64 (f
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,12 +31,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn, optim
 
+from engine import metrics
 from engine.device import pick_device
 from engine.errors import DataError
 from engine.seeding import seeded_linear
 from engine.text import Msg
 
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZERS = ("sgd", "adam", "lbfgs")
 INITS = ("zeros", "random")
 MAX_EPOCHS = 100_000
 MAX_CALLBACKS = 200
@@ -45,6 +47,11 @@ LOG_CLAMP = 100.0
 P_TRUE_FLOOR = math.exp(-LOG_CLAMP)
 # Per-check window of kept probabilities: at most this many floats (window rows x samples).
 WINDOW_FLOATS = 4_000_000
+# L-BFGS stops when the largest gradient entry of the objective is this small, or when an iteration
+# changes the objective by less than LBFGS_CHANGE (relative): float32 cannot resolve more.
+LBFGS_TOLERANCE = 1e-5
+LBFGS_CHANGE = 1e-9
+MAX_HOLDOUT = 0.9
 
 OnEpoch = Callable[[int, dict], None]
 
@@ -60,6 +67,12 @@ class TrainSettings:
     seed: int = 0
     standardize: bool = False
     threshold: float = 0.5
+    l2: float = 0.0  # λ: the optimizer minimizes mean BCE + (λ/2)·‖W‖² (the bias is not penalized)
+    holdout: float = 0.0  # share of the rows held out for testing (stratified, seeded), 0 for none
+
+    def train_args(self) -> dict:
+        """The keyword arguments of :func:`train_logistic` (everything but the held-out share)."""
+        return {k: v for k, v in self.__dict__.items() if k != "holdout"}
 
     def check(self) -> None:
         """Raise DataError (a ValueError) with a plain message when a setting is out of range."""
@@ -83,6 +96,17 @@ class TrainSettings:
             raise DataError("The seed must be a whole number ≥ 0; got {value}.", value=repr(self.seed))
         if not (math.isfinite(self.threshold) and 0 < self.threshold < 1):
             raise DataError("The threshold must be strictly between 0 and 1; got {value}.", value=repr(self.threshold))
+        if not (isinstance(self.l2, int | float) and math.isfinite(self.l2) and self.l2 >= 0):
+            raise DataError(
+                "The L2 strength λ must be 0 or a positive number; got {value}. Type 0 for no penalty.",
+                value=repr(self.l2),
+            )
+        if not (self.holdout == 0 or 0 < self.holdout <= MAX_HOLDOUT):
+            raise DataError(
+                "The held-out share must be 0 (none) or between 0 and {top:.0%}; got {value}.",
+                top=MAX_HOLDOUT,
+                value=repr(self.holdout),
+            )
 
 
 @dataclass(frozen=True)
@@ -136,9 +160,12 @@ class LogisticFit:
     settings: TrainSettings
     diverged: bool = False
     divergence: Divergence | None = None
-    final_loss: float = math.nan  # after the last step taken
+    final_loss: float = math.nan  # mean BCE on the training rows after the last step taken
     final_accuracy: float = math.nan
     constant_columns: tuple[int, ...] = field(default_factory=tuple)
+    converged: bool | None = None  # L-BFGS: stopped at its tolerance before the most iterations (else None)
+    iterations: int | None = None  # L-BFGS: iterations taken
+    separable: bool = False  # L-BFGS without L2 stopped: every row certain, the weights would grow without end
 
     @property
     def n_features(self) -> int:
@@ -153,6 +180,8 @@ class LogisticFit:
         """
         if self.divergence is not None:
             return max(self.divergence.step - 1, 0)
+        if self.iterations is not None:
+            return self.iterations
         return self.settings.epochs
 
     def decision_function(self, X) -> np.ndarray:
@@ -222,41 +251,94 @@ def _make_optimizer(name: str, params, lr: float) -> optim.Optimizer:
 
 
 @dataclass
-class _Prepared:
-    """The training rows as the loop uses them: on the device, standardized when asked."""
+class _Rows:
+    """One set of rows on the device, with helpers for the window check (few passes over the data):
+    p_true = P(own label) = (1 - y) + h * (2y - 1), and #correct = #(y = 0) + (h >= t) @ (2y - 1)."""
 
     X: torch.Tensor  # [n, d] float32
     y: torch.Tensor  # [n, 1] float32
-    mean: torch.Tensor | None  # float64 [d]
-    std: torch.Tensor | None
-    constant: tuple[int, ...]
-    # Per-row helpers for the window check, so it costs few passes over the data:
-    # p_true = P(own label) = (1 - y) + h * (2y - 1), and #correct = #(y = 0) + (h >= t) @ (2y - 1).
     y_sign: torch.Tensor
     y_off: torch.Tensor
     n_zero: float
+
+    @classmethod
+    def make(cls, X: torch.Tensor, y: np.ndarray, device: torch.device) -> _Rows:
+        yt = torch.tensor(y).reshape(-1, 1).to(device)
+        y_off = 1 - yt.reshape(-1)
+        return cls(X.to(device), yt, yt.reshape(-1) * 2 - 1, y_off, float(y_off.sum()))
 
     @property
     def n(self) -> int:
         return int(self.X.shape[0])
 
+    def p_true(self, h: torch.Tensor) -> torch.Tensor:
+        """P(own label) of each row, for probabilities ``h`` [..., n]."""
+        return torch.addcmul(self.y_off, h, self.y_sign)
 
-def _prepare(Xn: np.ndarray, yn: np.ndarray, standardize: bool, device: torch.device) -> _Prepared:
+    def accuracy(self, h: torch.Tensor, threshold: float) -> torch.Tensor:
+        """Accuracy for probabilities ``h`` [..., n]: exact (the counts are small integers in float32)."""
+        return (self.n_zero + (h >= threshold).to(h.dtype) @ self.y_sign) / self.n
+
+    def bce(self, h: torch.Tensor) -> torch.Tensor:
+        """Mean BCE for probabilities ``h`` [..., n], with log clamped at −100 as F.binary_cross_entropy does."""
+        return -torch.clamp(torch.log(self.p_true(h)), min=-LOG_CLAMP).mean(dim=-1)
+
+
+@dataclass
+class _Prepared:
+    """The training rows (and held-out rows) as the loops use them: on the device, standardized when asked
+    (with the training rows' mean and std only)."""
+
+    train: _Rows
+    test: _Rows | None
+    mean: torch.Tensor | None  # float64 [d]
+    std: torch.Tensor | None
+    constant: tuple[int, ...]
+
+
+def _prepare(Xn, yn, X_test, y_test, standardize: bool, device: torch.device) -> _Prepared:
     # A torch-allocated copy: vectorised kernels can round differently on differently aligned
     # memory, and the generated script (torch.FloatTensor) gets torch's alignment too.
     Xt = torch.tensor(Xn)
+    Xh = torch.tensor(X_test) if X_test is not None else None
     mean = std = None
     constant: tuple[int, ...] = ()
     if standardize:
         X64 = Xt.double()
         mean, std, constant = standardization(X64)
         Xt = ((X64 - mean) / std).float()
-        if not bool(torch.isfinite(Xt).all()):
+        if Xh is not None:
+            Xh = ((Xh.double() - mean) / std).float()
+        if not bool(torch.isfinite(Xt).all()) or (Xh is not None and not bool(torch.isfinite(Xh).all())):
             raise DataError("The features cannot be standardized: their values are too far apart even in float64.")
-    Xt = Xt.to(device)
-    yt = torch.tensor(yn).reshape(-1, 1).to(device)
-    y_off = 1 - yt.reshape(-1)
-    return _Prepared(Xt, yt, mean, std, constant, yt.reshape(-1) * 2 - 1, y_off, float(y_off.sum()))
+    test = _Rows.make(Xh, y_test, device) if Xh is not None else None
+    return _Prepared(_Rows.make(Xt, yn, device), test, mean, std, constant)
+
+
+class _History:
+    """Per-step loss and accuracy on the training rows (and on the held-out rows), kept on the device."""
+
+    def __init__(self, epochs: int, held_out: bool, device) -> None:
+        self.loss = torch.empty(epochs, device=device)
+        self.accuracy = torch.empty(epochs, device=device)
+        self.test_loss = torch.full((epochs,), math.nan, device=device) if held_out else None
+        self.test_accuracy = torch.full((epochs,), math.nan, device=device) if held_out else None
+
+    def frame(self, kept: int) -> pd.DataFrame:
+        out = {
+            "epoch": np.arange(kept, dtype=np.int64),
+            "loss": self.loss[:kept].double().cpu().numpy(),
+            "accuracy": self.accuracy[:kept].double().cpu().numpy(),
+        }
+        if self.test_loss is not None:
+            out["test_loss"] = self.test_loss[:kept].double().cpu().numpy()
+            out["test_accuracy"] = self.test_accuracy[:kept].double().cpu().numpy()
+        return pd.DataFrame(out)
+
+
+def _penalty(model: nn.Linear, l2: float) -> torch.Tensor | float:
+    """(λ/2)·‖W‖², the bias left out (as in scikit-learn, whose C is 1/(λ·n))."""
+    return 0.5 * l2 * model.weight.pow(2).sum() if l2 else 0.0
 
 
 class _Loop:
@@ -269,15 +351,15 @@ class _Loop:
 
     def __init__(self, data: _Prepared, model: nn.Linear, opt: optim.Optimizer, settings: TrainSettings) -> None:
         self.data, self.model, self.opt, self.settings = data, model, opt, settings
-        E, n = settings.epochs, data.n
+        E, n = settings.epochs, data.train.n + (data.test.n if data.test is not None else 0)
         self.callback_every = max(1, math.ceil(E / MAX_CALLBACKS))
         # steps between checks: at least 32 (each check costs a host sync and a snapshot), at most
         # what keeps the window of probabilities under WINDOW_FLOATS; callbacks come at checks
         self.window = max(1, min(max(self.callback_every, 32), WINDOW_FLOATS // max(n, 1)))
-        device = data.X.device
-        self.losses = torch.empty(E, device=device)
-        self.accuracy = torch.empty(E, device=device)
-        self.probs = torch.empty(self.window, n, device=device)
+        device = data.train.X.device
+        self.history = _History(E, data.test is not None, device)
+        self.probs = torch.empty(self.window, data.train.n, device=device)
+        self.test_probs = torch.empty(self.window, data.test.n, device=device) if data.test is not None else None
         # F.binary_cross_entropy rejects a NaN probability (overflowed weights): on the CPU with a
         # RuntimeError, which the loop turns into an "overflow" divergence; on a GPU with a
         # device-side assert that would break the process, so there NaN is passed on as 0.5 (the
@@ -300,11 +382,17 @@ class _Loop:
             self.opt.state.clear()
 
     def step(self, k: int, slot: int | None) -> None:
-        h = torch.sigmoid(self.model(self.data.X))
+        train = self.data.train
+        h = torch.sigmoid(self.model(train.X))
         if slot is not None:
             self.probs[slot] = h.detach().reshape(-1)
-        cost = F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5) if self.guard_nan else h, self.data.y)
-        self.losses[k] = cost.detach()
+            if self.test_probs is not None:
+                with torch.no_grad():
+                    self.test_probs[slot] = torch.sigmoid(self.model(self.data.test.X)).reshape(-1)
+        cost = F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5) if self.guard_nan else h, train.y)
+        self.history.loss[k] = cost.detach()
+        if self.settings.l2:
+            cost = cost + _penalty(self.model, self.settings.l2)
         self.opt.zero_grad()
         cost.backward()
         self.opt.step()
@@ -315,16 +403,16 @@ class _Loop:
         for k in range(base, upto):
             self.step(k, None)
 
-    def window_stats(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Accuracy and the smallest P(own label) of each row of the window (NaN when h has a NaN).
-
-        Both are exact: the counts are small integers in float32, and 1 + (-h) is 1 - h.
-        """
-        d = self.data
+    def record_window(self, start: int, stop: int) -> torch.Tensor:
+        """Accuracies of the window (and held-out loss and accuracy); returns each step's smallest P(own label)."""
+        count = stop - start
         h = self.probs[:count]
-        correct = d.n_zero + (h >= self.settings.threshold).to(h.dtype) @ d.y_sign
-        p_true_min = torch.addcmul(d.y_off, h, d.y_sign).amin(dim=1)  # amin propagates NaN
-        return correct / d.n, p_true_min
+        self.history.accuracy[start:stop] = self.data.train.accuracy(h, self.settings.threshold)
+        if self.test_probs is not None:
+            held = self.test_probs[:count]
+            self.history.test_loss[start:stop] = self.data.test.bce(held)
+            self.history.test_accuracy[start:stop] = self.data.test.accuracy(held, self.settings.threshold)
+        return self.data.train.p_true(h).amin(dim=1)  # amin propagates NaN
 
     def run_window(self, start: int, stop: int) -> int:
         """Steps ``start .. stop - 1``; returns where the window really ends (earlier on an overflow)."""
@@ -335,7 +423,7 @@ class _Loop:
         except RuntimeError:
             if not bool(torch.isnan(self.probs[k - start]).any()):
                 raise
-            self.losses[k] = math.nan  # this row's probabilities are NaN: the weights overflowed
+            self.history.loss[k] = math.nan  # this row's probabilities are NaN: the weights overflowed
             stop = k + 1
         return stop
 
@@ -344,24 +432,31 @@ class _Loop:
         self.replay(state, base, first)
         row = zval = None
         if cause == "saturated":
-            d = self.data
+            train = self.data.train
             with torch.no_grad():
-                z = self.model(d.X).reshape(-1)
-                idx = int(torch.argmin(torch.addcmul(d.y_off, torch.sigmoid(z), d.y_sign)))
+                z = self.model(train.X).reshape(-1)
+                idx = int(torch.argmin(train.p_true(torch.sigmoid(z))))
             row, zval = idx, float(z[idx])
         self.replay(state, base, max(first - 1, 0))  # keep the last good parameters (row first - 1)
         return Divergence(step=first, cause=cause, row=row, z=zval)
 
-    def train(self, on_epoch: OnEpoch | None) -> Divergence | None:
+    def report(self, on_epoch: OnEpoch | None, last: int, E: int) -> None:
+        h = self.history
+        metrics = {"loss": float(h.loss[last]), "accuracy": float(h.accuracy[last]), "epochs": E}
+        if h.test_loss is not None:
+            metrics.update(test_loss=float(h.test_loss[last]), test_accuracy=float(h.test_accuracy[last]))
+        on_epoch(last, metrics)
+
+    def train(self, on_epoch: OnEpoch | None) -> tuple[Divergence | None, int]:
+        """Train; returns (the divergence or None, the history rows kept)."""
         E = self.settings.epochs
         good = self.snapshot()  # state before step `checked`
         previous_good = None  # (state, step) of the check before
         checked = next_callback = start = 0
         while start < E:
             stop = self.run_window(start, min(start + self.window, E))
-            acc, p_true_min = self.window_stats(stop - start)
-            self.accuracy[start:stop] = acc
-            overflow = torch.isnan(p_true_min) | ~torch.isfinite(self.losses[start:stop])
+            p_true_min = self.record_window(start, stop)
+            overflow = torch.isnan(p_true_min) | ~torch.isfinite(self.history.loss[start:stop])
             bad = overflow | ~(p_true_min > P_TRUE_FLOOR)
             if bool(bad.any()):
                 in_window = int(torch.nonzero(bad)[0])
@@ -369,16 +464,88 @@ class _Loop:
                 cause = "overflow" if bool(overflow[in_window]) else "saturated"
                 # Steps are deterministic: replay from the last good snapshot before row `first`.
                 state, base = previous_good if (first == checked and previous_good is not None) else (good, checked)
-                return self.name_divergence(first, cause, state, base)
+                return self.name_divergence(first, cause, state, base), first
             previous_good = (good, checked)
             good = self.snapshot()
             checked = stop
             if on_epoch is not None and stop - 1 >= next_callback:
-                last = stop - 1
-                on_epoch(last, {"loss": float(self.losses[last]), "accuracy": float(self.accuracy[last]), "epochs": E})
-                next_callback = min((last // self.callback_every + 1) * self.callback_every, E - 1)
+                self.report(on_epoch, stop - 1, E)
+                next_callback = min(((stop - 1) // self.callback_every + 1) * self.callback_every, E - 1)
             start = stop
-        return None
+        return None, E
+
+
+class _Lbfgs:
+    """Full-batch L-BFGS (strong Wolfe line search), one iteration per history row, until the objective's
+    largest gradient entry is below LBFGS_TOLERANCE or the iterations run out."""
+
+    def __init__(self, data: _Prepared, model: nn.Linear, settings: TrainSettings) -> None:
+        self.data, self.model, self.settings = data, model, settings
+        # max_iter=1: one iteration per history row. max_eval must be set with it: its default,
+        # max_iter * 5 // 4, would leave the line search no evaluation at all.
+        self.opt = optim.LBFGS(
+            model.parameters(),
+            lr=settings.lr,
+            max_iter=1,
+            max_eval=25,
+            history_size=20,
+            line_search_fn="strong_wolfe",
+            tolerance_grad=LBFGS_TOLERANCE,
+            tolerance_change=LBFGS_CHANGE,
+        )
+        self.history = _History(settings.epochs, data.test is not None, data.train.X.device)
+        self.separable = False
+
+    def objective(self) -> torch.Tensor:
+        self.opt.zero_grad()
+        cost = F.binary_cross_entropy(torch.sigmoid(self.model(self.data.train.X)), self.data.train.y)
+        cost = cost + _penalty(self.model, self.settings.l2)
+        cost.backward()
+        return cost
+
+    def record(self, k: int) -> torch.Tensor:
+        """Row k of the history (before iteration k); returns the smallest P(own label) on the training rows."""
+        train, test, t = self.data.train, self.data.test, self.settings.threshold
+        with torch.no_grad():
+            h = torch.sigmoid(self.model(train.X)).reshape(-1)
+            self.history.loss[k] = train.bce(h)
+            self.history.accuracy[k] = train.accuracy(h, t)
+            if test is not None:
+                held = torch.sigmoid(self.model(test.X)).reshape(-1)
+                self.history.test_loss[k] = test.bce(held)
+                self.history.test_accuracy[k] = test.accuracy(held, t)
+            return train.p_true(h).amin()
+
+    def train(self, on_epoch: OnEpoch | None) -> tuple[Divergence | None, int, bool]:
+        """Train; returns (divergence or None, history rows kept, whether it converged)."""
+        E = self.settings.epochs
+        every = max(1, math.ceil(E / MAX_CALLBACKS))
+        before = float(self.objective().detach())
+        for k in range(E):
+            p_true_min = float(self.record(k))
+            if not p_true_min > P_TRUE_FLOOR:
+                return Divergence(step=k, cause="saturated", row=None, z=None), k, False
+            if p_true_min == 1.0 and not self.settings.l2:  # every row certain: W would grow without bound
+                self.separable = True
+                return None, k + 1, False
+            # without a penalty, classes a line splits perfectly have no best W: it grows while L-BFGS goes on
+            self.separable = not self.settings.l2 and float(self.history.accuracy[k]) == 1.0
+            self.opt.step(self.objective)
+            if on_epoch is not None and (k % every == 0 or k == E - 1):
+                metrics = {
+                    "loss": float(self.history.loss[k]),
+                    "accuracy": float(self.history.accuracy[k]),
+                    "epochs": E,
+                }
+                on_epoch(k, metrics)
+            after = float(self.objective().detach())
+            grad = max(float(p.grad.abs().max()) for p in self.model.parameters())
+            if not (math.isfinite(grad) and math.isfinite(after)):
+                return Divergence(step=k + 1, cause="overflow", row=None, z=None), k + 1, False
+            if grad <= LBFGS_TOLERANCE or abs(before - after) <= LBFGS_CHANGE * max(1.0, abs(after)):
+                return None, k + 1, True
+            before = after
+        return None, E, False
 
 
 def train_logistic(
@@ -392,11 +559,18 @@ def train_logistic(
     seed: int = 0,
     standardize: bool = False,
     threshold: float = 0.5,
+    l2: float = 0.0,
     on_epoch: OnEpoch | None = None,
     device: torch.device | str | None = None,
+    X_test=None,
+    y_test=None,
 ) -> LogisticFit:
     """Train σ(XW + b) with BCE on the full batch; see the module docstring.
 
+    ``l2`` = λ adds (λ/2)·‖W‖² to the mean BCE the optimizer minimizes (the history's and the final
+    loss stay the mean BCE, comparable with held-out rows). ``optimizer="lbfgs"`` runs full-batch
+    L-BFGS until it converges (``epochs`` = the most iterations). ``X_test``/``y_test``: held-out rows,
+    scored at every step (``history`` then has ``test_loss`` and ``test_accuracy``).
     ``on_epoch(epoch, metrics)`` is called at most ``MAX_CALLBACKS`` times (and always for the last
     step), with ``metrics = {"loss", "accuracy", "epochs"}`` for history row ``epoch``.
     """
@@ -408,36 +582,38 @@ def train_logistic(
         seed=int(seed),
         standardize=bool(standardize),
         threshold=float(threshold),
+        l2=float(l2),
     )
     settings.check()
     Xn, yn = _as_xy(X, y)
+    Xh, yh = _as_xy(X_test, y_test) if X_test is not None else (None, None)
     device = torch.device(device) if device is not None else pick_device()
-    data = _prepare(Xn, yn, settings.standardize, device)
+    data = _prepare(Xn, yn, Xh, yh, settings.standardize, device)
     model = init_linear(Xn.shape[1], settings.init, settings.seed)
     init_weight = model.weight.detach()[0].double().numpy().copy()
     init_bias = float(model.bias.detach()[0])
     model = model.to(device)
-    loop = _Loop(data, model, _make_optimizer(settings.optimizer, model.parameters(), settings.lr), settings)
-    divergence = loop.train(on_epoch)
-    return _fit(data, model, loop, settings, divergence, init_weight, init_bias)
+    converged = None
+    if settings.optimizer == "lbfgs":
+        loop = _Lbfgs(data, model, settings)
+        divergence, kept, converged = loop.train(on_epoch)
+    else:
+        loop = _Loop(data, model, _make_optimizer(settings.optimizer, model.parameters(), settings.lr), settings)
+        divergence, kept = loop.train(on_epoch)
+    fit = _fit(data, model, loop.history.frame(kept), settings, divergence, init_weight, init_bias)
+    if settings.optimizer == "lbfgs":
+        iterations = kept if divergence is None else None
+        fit = dataclasses.replace(fit, converged=converged, iterations=iterations, separable=loop.separable)
+    return fit
 
 
-def _fit(
-    data: _Prepared, model, loop: _Loop, settings: TrainSettings, divergence, init_weight, init_bias
-) -> LogisticFit:
-    """The result: history, the final loss and accuracy, and W, b in both units."""
-    kept = divergence.step if divergence is not None else settings.epochs
-    history = pd.DataFrame(
-        {
-            "epoch": np.arange(kept, dtype=np.int64),
-            "loss": loop.losses[:kept].double().cpu().numpy(),
-            "accuracy": loop.accuracy[:kept].double().cpu().numpy(),
-        }
-    )
+def _fit(data: _Prepared, model, history: pd.DataFrame, settings: TrainSettings, divergence, init_weight, init_bias):
+    """The result: the final loss and accuracy, and W, b in both units."""
+    train = data.train
     with torch.no_grad():
-        h = torch.sigmoid(model(data.X))
-        final_loss = float(F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5), data.y))
-        final_accuracy = float(((h >= settings.threshold) == data.y.bool()).float().mean())
+        h = torch.sigmoid(model(train.X))
+        final_loss = float(F.binary_cross_entropy(torch.nan_to_num(h, nan=0.5), train.y))
+        final_accuracy = float(((h >= settings.threshold) == train.y.bool()).float().mean())
     ws = model.weight.detach()[0].double().cpu().numpy().copy()
     bs = float(model.bias.detach()[0])
     if settings.standardize:
@@ -500,7 +676,7 @@ def _first_that_trains(X, y, settings: TrainSettings, rates) -> tuple[LrTrial | 
     tried = []
     for lr in rates:
         tried.append(lr)
-        fit = train_logistic(X, y, **{**settings.__dict__, "lr": lr})
+        fit = train_logistic(X, y, **{**settings.train_args(), "lr": lr})
         if fit.diverged or len(fit.history) == 0:
             continue
         start = float(fit.history["loss"].iloc[0])
@@ -516,92 +692,103 @@ def suggest_learning_rate(X, y, settings: TrainSettings) -> LrSuggestion:
     diverge and ends with a lower loss than it started with. Diverging runs stop at the step they
     blow up, so the search costs about one full training run per answer.
     """
+    if settings.optimizer == "lbfgs":  # its line search picks the step: no learning rate to suggest
+        return LrSuggestion(same=None, standardized=None, tried=())
     below = [r for r in LR_LADDER if r < settings.lr * (1 - 1e-9)]
     same, tried = _first_that_trains(X, y, settings, below)
     standardized = None
     if not settings.standardize:
-        scaled = TrainSettings(**{**settings.__dict__, "standardize": True})
+        scaled = dataclasses.replace(settings, standardize=True)
         rates = [settings.lr] + [r for r in below if r >= 1e-3]
         standardized, _ = _first_that_trains(X, y, scaled, rates)
     return LrSuggestion(same=same, standardized=standardized, tried=tuple(tried))
 
 
-def fit_and_advise(
-    X, y, settings: TrainSettings, on_epoch: OnEpoch | None = None
-) -> tuple[LogisticFit, LrSuggestion | None]:
-    """Train with ``settings``; when the run diverges, also find learning rates that work (a page's job)."""
-    fit = train_logistic(X, y, **settings.__dict__, on_epoch=on_epoch)
-    return fit, (suggest_learning_rate(X, y, settings) if fit.diverged else None)
+@dataclass(frozen=True)
+class Split:
+    """Which rows a run trained on and which it held out for testing (positions from 0, sorted)."""
+
+    train: np.ndarray
+    test: np.ndarray
+
+    @property
+    def held_out(self) -> bool:
+        return len(self.test) > 0
+
+
+def split_rows(y, share: float, seed: int) -> Split:
+    """Hold out ``share`` of the rows of each class for testing, chosen by a seeded permutation.
+
+    Per class (0, then 1): ``torch.randperm`` of its rows from ``torch.Generator().manual_seed(seed)``
+    (one generator, used for class 0 first); the first round(share × count) are held out. Raises
+    DataError when a class would have no rows in either part.
+    """
+    y = np.asarray(y).reshape(-1)
+    if share == 0:
+        return Split(np.arange(len(y)), np.arange(0))
+    gen = torch.Generator().manual_seed(int(seed))
+    train, test = [], []
+    for cls in (0, 1):
+        rows = np.flatnonzero(y == cls)
+        k = int(round(share * len(rows)))
+        if k == 0:
+            raise DataError(
+                "Holding out {share:.0%} of the rows leaves no row of class {cls} ({count} rows in all) for testing. "
+                "Hold out a larger share, or add rows of that class.",
+                share=share,
+                cls=cls,
+                count=len(rows),
+            )
+        if k == len(rows):
+            raise DataError(
+                "Holding out {share:.0%} of the rows leaves no row of class {cls} ({count} rows in all) to train "
+                "on. Hold out a smaller share, or add rows of that class.",
+                share=share,
+                cls=cls,
+                count=len(rows),
+            )
+        order = torch.randperm(len(rows), generator=gen).numpy()
+        test.append(rows[order[:k]])
+        train.append(rows[order[k:]])
+    return Split(np.sort(np.concatenate(train)), np.sort(np.concatenate(test)))
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What a page's training job returns: the fit, learning rates that work if it diverged, the split."""
+
+    fit: LogisticFit
+    suggestion: LrSuggestion | None
+    split: Split
+
+
+def fit_and_advise(X, y, settings: TrainSettings, on_epoch: OnEpoch | None = None) -> Trained:
+    """A page's training job: split off the held-out rows, train with ``settings`` on the rest (scoring the
+    held-out rows every step), and when the run diverges, find learning rates that work."""
+    X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=np.float32).reshape(-1)
+    split = split_rows(y, settings.holdout, settings.seed)
+    X_train, y_train = X[split.train], y[split.train]
+    held = dict(X_test=X[split.test], y_test=y[split.test]) if split.held_out else {}
+    fit = train_logistic(X_train, y_train, **settings.train_args(), on_epoch=on_epoch, **held)
+    suggestion = suggest_learning_rate(X_train, y_train, settings) if fit.diverged else None
+    return Trained(fit, suggestion, split)
 
 
 # --- reading a fit --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Confusion:
-    tp: int
-    fp: int
-    tn: int
-    fn: int
-
-    @property
-    def n(self) -> int:
-        return self.tp + self.fp + self.tn + self.fn
-
-    @property
-    def accuracy(self) -> float:
-        return (self.tp + self.tn) / self.n if self.n else math.nan
-
-    @property
-    def precision(self) -> float | None:
-        """TP / (TP + FP); None when nothing was predicted as class 1."""
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
-
-    @property
-    def recall(self) -> float | None:
-        """TP / (TP + FN); None when no row is truly class 1."""
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
-
-    @property
-    def f1(self) -> float | None:
-        """2PR / (P + R); None when precision or recall is undefined, or both are 0."""
-        p, r = self.precision, self.recall
-        if p is None or r is None or p + r == 0:
-            return None
-        return 2 * p * r / (p + r)
-
-    def why_undefined(self) -> dict[str, Msg]:
-        """A short reason for each metric that is undefined (division by zero)."""
-        out = {}
-        if self.precision is None:
-            out["precision"] = Msg("precision: — because no row was predicted as class 1, so TP + FP = 0.")
-        if self.recall is None:
-            out["recall"] = Msg("recall: — because no row is truly class 1, so TP + FN = 0.")
-        if self.f1 is None:
-            if "precision" in out or "recall" in out:
-                out["f1"] = Msg("F1: — because it needs both precision and recall.")
-            else:
-                out["f1"] = Msg("F1: — because precision and recall are both 0.")
-        return out
-
-
-def confusion(y_true, y_pred) -> Confusion:
-    t = np.asarray(y_true).reshape(-1).astype(bool)
-    p = np.asarray(y_pred).reshape(-1).astype(bool)
-    return Confusion(
-        tp=int(np.sum(t & p)),
-        fp=int(np.sum(~t & p)),
-        tn=int(np.sum(~t & ~p)),
-        fn=int(np.sum(t & ~p)),
-    )
+# Confusion counts live in engine.metrics; kept here under their old names for callers of this module.
+Confusion = metrics.Confusion
+confusion = metrics.confusion
 
 
 def prediction_columns(feature_names, classes: tuple[str, str]) -> dict[str, str]:
     """Names of the columns :func:`predictions_frame` adds after the features, none equal to a feature's.
 
-    Keys: ``label`` (the true class), ``y`` (it as 0/1), ``p`` (P(class 1)), ``predicted`` and
-    ``correct``. Each is its plain name (``label``, ``y``, ``P(<class 1>)``, ...) unless a feature
-    already has that name; then a longer one (``y (0/1 label)``), numbered if that is taken too.
+    Keys: ``label`` (the true class), ``y`` (it as 0/1), ``p`` (P(class 1)), ``predicted``,
+    ``correct`` and ``split``. Each is its plain name (``label``, ``y``, ``P(<class 1>)``, ...)
+    unless a feature already has that name; then a longer one (``y (0/1 label)``), numbered if
+    that is taken too.
     """
     choices = {
         "label": ("label", "label (true class)"),
@@ -609,6 +796,7 @@ def prediction_columns(feature_names, classes: tuple[str, str]) -> dict[str, str
         "p": (f"P({classes[1]})", f"P({classes[1]}) (model)"),
         "predicted": ("predicted", "predicted class"),
         "correct": ("correct", "correct (✓/✗)"),
+        "split": ("split", "split (train/test)"),
     }
     taken = {str(name) for name in feature_names}
     out = {}
@@ -622,15 +810,32 @@ def prediction_columns(feature_names, classes: tuple[str, str]) -> dict[str, str
     return out
 
 
-def predictions_frame(fit: LogisticFit, X, y, feature_names, classes: tuple[str, str]) -> pd.DataFrame:
-    """One row per data row: the features, the label, P(class 1), the predicted class and ✓/✗.
+def predictions_frame(
+    fit: LogisticFit,
+    X,
+    y,
+    feature_names,
+    classes: tuple[str, str],
+    *,
+    split: Split | None = None,
+    threshold: float | None = None,
+    rows: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """One row per data row: the features, the label, P(class 1), the predicted class, ✓/✗ and the split.
 
-    The added columns are named by :func:`prediction_columns`, so no feature column is overwritten.
+    ``split`` says which rows were held out (``split`` = "test"; all "train" without it); ``rows``
+    picks some rows only (positions); ``threshold`` defaults to the fit's. The added columns are
+    named by :func:`prediction_columns`, so no feature column is overwritten.
     """
     X = np.asarray(X, dtype=np.float64).reshape(-1, fit.n_features)
     y = np.asarray(y).reshape(-1).astype(np.int64)
+    where = np.full(len(y), "train", dtype=object)
+    if split is not None and split.held_out:
+        where[split.test] = "test"
+    if rows is not None:
+        X, y, where = X[rows], y[rows], where[rows]
     p = fit.predict_proba(X)
-    pred = (p >= fit.settings.threshold).astype(np.int64)
+    pred = (p >= (fit.settings.threshold if threshold is None else threshold)).astype(np.int64)
     frame = pd.DataFrame(X, columns=list(feature_names))
     names = np.asarray(classes, dtype=object)
     columns = prediction_columns(feature_names, classes)
@@ -639,6 +844,7 @@ def predictions_frame(fit: LogisticFit, X, y, feature_names, classes: tuple[str,
     frame[columns["p"]] = p
     frame[columns["predicted"]] = names[pred]
     frame[columns["correct"]] = np.where(pred == y, "✓", "✗")
+    frame[columns["split"]] = where
     return frame
 
 
@@ -653,14 +859,16 @@ def fitted_equation(fit: LogisticFit, feature_names, digits: int = 4) -> str:
     return "z = " + " ".join(terms) + (f" − {abs(b):.{digits}f}" if b < 0 else f" + {b:.{digits}f}")
 
 
-def weights_json(fit: LogisticFit, feature_names, classes: tuple[str, str]) -> dict:
+def weights_json(
+    fit: LogisticFit, feature_names, classes: tuple[str, str], *, holdout: float = 0.0, threshold: float | None = None
+) -> dict:
     """Everything needed to use the model elsewhere, as plain JSON types."""
     out = {
         "model": "p = sigmoid(sum_i weight[i] * x[i] + bias); class 1 when p >= threshold",
         "features": list(feature_names),
         "weight": [float(w) for w in fit.weight],
         "bias": float(fit.bias),
-        "threshold": fit.settings.threshold,
+        "threshold": fit.settings.threshold if threshold is None else threshold,
         "classes": {"0": classes[0], "1": classes[1]},
         "settings": {
             "optimizer": fit.settings.optimizer,
@@ -669,11 +877,16 @@ def weights_json(fit: LogisticFit, feature_names, classes: tuple[str, str]) -> d
             "init": fit.settings.init,
             "seed": fit.settings.seed,
             "standardize": fit.settings.standardize,
+            "l2": fit.settings.l2,
+            "held_out_share": holdout,
+            "split_seed": fit.settings.seed,
         },
         "final_loss": fit.final_loss,
         "final_accuracy": fit.final_accuracy,
         "diverged": fit.diverged,
     }
+    if fit.converged is not None:
+        out["converged"], out["iterations"] = fit.converged, fit.iterations
     if fit.settings.standardize:
         out["standardized"] = {
             "mean": [float(v) for v in fit.mean],

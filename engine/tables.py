@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import DataError, TableError
-from engine.text import Msg, NMsg, join
+from engine.text import N_, Msg, NMsg, join
 
 NUMBER, BINARY, CLASS, PROBABILITY, LABEL = "number", "binary", "class", "probability", "label"
 KINDS = (NUMBER, BINARY, CLASS, PROBABILITY, LABEL)
@@ -151,13 +151,13 @@ def check_table(
         values = _numbers(series)
         blank = blanks[name][rows]
         checks = [
-            (blank, "empty_drop" if can_drop else "empty", "Row {row}, column '{column}' is empty."),
+            (blank, "empty_drop" if can_drop else "empty", N_("Row {row}, column '{column}' is empty.")),
             (
                 np.isnan(values) & ~blank,
                 "nan_feature" if name in features else "nan",
-                "Row {row}, column '{column}' holds '{value}', which is not a number.",
+                N_("Row {row}, column '{column}' holds '{value}', which is not a number."),
             ),
-            (np.isinf(values), "inf", "Row {row}, column '{column}' holds an infinite value."),
+            (np.isinf(values), "inf", N_("Row {row}, column '{column}' holds an infinite value.")),
         ]
         finite = np.isfinite(values)
         if float32 and kind == NUMBER:
@@ -165,13 +165,15 @@ def check_table(
                 (
                     finite & (np.abs(values) > FLOAT32_MAX),
                     "big",
-                    "Row {row}, column '{column}' holds a number too large for float32 (beyond ±3.4e38).",
+                    N_("Row {row}, column '{column}' holds a number too large for float32 (beyond ±3.4e38)."),
                 )
             )
         with np.errstate(invalid="ignore"):
             if kind == BINARY:
                 bad = finite & ~np.isin(values, (0.0, 1.0))
-                checks.append((bad, BINARY, "Row {row}, column '{column}' holds {value}, but a label must be 0 or 1."))
+                checks.append(
+                    (bad, BINARY, N_("Row {row}, column '{column}' holds {value}, but a label must be 0 or 1."))
+                )
             elif kind == CLASS:
                 top = (n_classes or 1) - 1
                 bad = finite & ((values != np.round(values)) | (values < 0) | (values > top))
@@ -179,8 +181,10 @@ def check_table(
                     (
                         bad,
                         CLASS,
-                        "Row {row}, column '{column}' holds {value}, which is not a class: classes are whole "
-                        "numbers from 0 to {top}.",
+                        N_(
+                            "Row {row}, column '{column}' holds {value}, which is not a class: classes are whole "
+                            "numbers from 0 to {top}."
+                        ),
                     )
                 )
             elif kind == PROBABILITY:
@@ -189,7 +193,7 @@ def check_table(
                     (
                         bad,
                         PROBABILITY,
-                        "Row {row}, column '{column}' holds {value}, which is not a probability between 0 and 1.",
+                        N_("Row {row}, column '{column}' holds {value}, which is not a probability between 0 and 1."),
                     )
                 )
         for mask, fix, message in checks:

@@ -22,7 +22,7 @@ from ui import logistic_views as views
 from ui.app import enter_page
 from ui.binding import Binding
 from ui.editors import persistent_editor, reset_editor
-from ui.i18n import _, tr
+from ui.i18n import _, labels, tr
 from ui.state import page_state
 from ui.text import md
 from ui.uploads import Uploads, csv_upload, encoding_choice
@@ -89,7 +89,7 @@ st.header(_("1. Data"), divider="gray")
 source = st.radio(
     _("Where the table comes from"),
     list(SOURCES),
-    format_func=lambda k: _(SOURCES[k]),
+    format_func=labels(SOURCES),
     key="log_source",
     persist_state=KEEP,
     horizontal=True,
@@ -101,7 +101,7 @@ if source == "preset":
         st.selectbox(
             _("Preset from the course notes"),
             list(course.PRESETS),
-            format_func=lambda k: _(course.PRESETS[k].title),
+            format_func=labels({k: p.title for k, p in course.PRESETS.items()}),
             key="log_preset",
             persist_state=KEEP,
             on_change=load_preset_settings,
@@ -249,7 +249,7 @@ if prepared is None:
     st.caption(_("Fix the table above to train."))
 elif state.pending is None and state.result is not None and state.result.key != current_key:
     found = jobs_view.find(current_key)  # these data and settings were trained already: shown at once
-    if found is not None and found.status == DONE and not found.result[0].diverged:
+    if found is not None and found.status == DONE and not found.result.fit.diverged:
         state.result = views.Run(found, current_key, prepared, table_name)
 
 run = state.pending

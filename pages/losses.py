@@ -15,7 +15,7 @@ from engine.text import N_, Msg
 from ui import losses_views as views
 from ui.app import enter_page
 from ui.editors import persistent_editor, reset_editor
-from ui.i18n import _, tr
+from ui.i18n import _, labels, tr
 from ui.state import page_state
 
 enter_page()
@@ -94,7 +94,7 @@ with data_col:
     dataset = st.radio(
         _("Data"),
         list(DATASETS),
-        format_func=lambda k: _(DATASETS[k]),
+        format_func=labels(DATASETS),
         key="loss_data",
         persist_state=KEEP,
         help=_("From {notes}.", notes=course.titles("likelion", "tutorial6")),
@@ -109,7 +109,9 @@ with data_col:
             "y": st.column_config.NumberColumn("y", help=_("The label: 1 = pass, 0 = fail."), step=1),
         },
     )
-    st.button(_("Restore the original table"), key="loss_restore_data", on_click=reset_editor, args=(f"loss_table_{dataset}",))
+    st.button(
+        _("Restore the original table"), key="loss_restore_data", on_click=reset_editor, args=(f"loss_table_{dataset}",)
+    )
 
 try:
     x, y = L.binary_table(table, what=Msg("Data table"))
@@ -162,20 +164,38 @@ else:
     start_col, lr_col, preset_col = st.columns([1.6, 1, 1.2], gap="medium")
     with start_col:
         st.slider(
-            _("Start W"), -box.w_max, box.w_max, step=box.w_step, format=f"%.{views.decimals(box.w_step)}f",
-            key="loss_w0", persist_state=KEEP,
+            _("Start W"),
+            -box.w_max,
+            box.w_max,
+            step=box.w_step,
+            format=f"%.{views.decimals(box.w_step)}f",
+            key="loss_w0",
+            persist_state=KEEP,
         )
         st.slider(
-            _("Start b"), -box.b_max, box.b_max, step=box.b_step, format=f"%.{views.decimals(box.b_step)}f",
-            key="loss_b0", persist_state=KEEP,
+            _("Start b"),
+            -box.b_max,
+            box.b_max,
+            step=box.b_step,
+            format=f"%.{views.decimals(box.b_step)}f",
+            key="loss_b0",
+            persist_state=KEEP,
         )
     with lr_col:
         st.number_input(
-            _("Learning rate (lr)"), min_value=0.0, step=lr_hint, format="%g", key="loss_lr", persist_state=KEEP,
+            _("Learning rate (lr)"),
+            min_value=0.0,
+            step=lr_hint,
+            format="%g",
+            key="loss_lr",
+            persist_state=KEEP,
             help=_("How far each step goes along the negative gradient."),
         )
         st.caption(
-            _("Suggested for this table: **{lr:g}**, the largest round lr at which a BCE step can never go uphill.", lr=lr_hint)
+            _(
+                "Suggested for this table: **{lr:g}**, the largest round lr at which a BCE step can never go uphill.",
+                lr=lr_hint,
+            )
         )
     with preset_col:
         st.markdown(_("**Starting points**"))
@@ -198,7 +218,11 @@ else:
             st.button(label, key=f"loss_step_{n}", on_click=advance, args=(n,), disabled=not can_step, type="primary")
         st.button(_("Reset"), key="loss_reset", on_click=reset_paths, help=_("Back to the start point."))
     if not can_step:
-        st.warning(_("The learning rate is 0, so no step would move. Type a positive learning rate, such as the suggested one."))
+        st.warning(
+            _(
+                "The learning rate is 0, so no step would move. Type a positive learning rate, such as the suggested one."
+            )
+        )
     if preset is not None and (w0, b0) == preset and lr == lr_hint:
         views.plateau_story(xs, ys, x, w0, b0, lr, PLATEAU_STEPS)
     elif preset is not None:

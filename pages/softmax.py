@@ -149,7 +149,9 @@ def small_table() -> None:
         state.table_run, state.table_notice = sv.TableRun(job, key, X, y, settings), None
     elif train:
         st.warning(_("Nothing was trained: fix the table first."))
-    elif key is not None and state.table_run is not None and state.table_run.job.finished and state.table_run.key != key:
+    elif (
+        key is not None and state.table_run is not None and state.table_run.job.finished and state.table_run.key != key
+    ):
         found = jobs_view.find(key)  # these settings were trained already: shown at once
         if found is not None and found.status == DONE:
             state.table_run = sv.TableRun(found, key, X, y, settings)

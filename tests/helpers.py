@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -69,3 +70,84 @@ def page_state(at, name: str):
     keys = [k for k in at.session_state.keys() if k.startswith("_state_") and k.endswith("." + name)]
     assert len(keys) == 1, keys
     return at.session_state[keys[0]]
+
+
+# --- Korean mode: no English sentence on the page --------------------------------------------
+
+# Words that may stand in Korean text: names of things, code and the course notes' own titles.
+ALLOWED_ENGLISH = (
+    "모두의 딥러닝 season2 : Lec_6 Logistic Regression (로지스틱 회귀)",
+    "Pytorch 머신러닝 튜토리얼 강의 6 (Logistic Regression)",
+    "Likelion Study #AI. Team2 — Part. Logistic Regression",
+    "Deep learning-3",
+    "[PyTorch] Classifier: Logistic & Softmax Regression Model",
+    "Logit Lab",
+)
+_CODE = re.compile(r"`[^`]*`|\$[^$]*\$|https?://\S+|\b[\w.]+\([^()]*\)|\b\w+(?:\.\w+)+\b|:material/\w+:")
+_ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z']+(?:[ ,;:\-]+[A-Za-z][a-z']+){3,}")
+
+
+def spec_texts(spec) -> list[str]:
+    """Titles, subtitles and axis, legend and tooltip titles anywhere in a Vega-Lite spec."""
+    out = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("title", "subtitle", "text") and isinstance(value, str):
+                out.append(value)
+            else:
+                out += spec_texts(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            out += spec_texts(value)
+    return out
+
+
+def visible_texts(at) -> list[str]:
+    """Every text an AppTest run shows: Markdown and alerts, titles, widget labels, help and options,
+    metrics, tab labels, table headers (column config), chart titles and the words in chart data."""
+    out = []
+    for node in at._tree:
+        value = getattr(node, "value", None)
+        if node.type in {
+            "markdown",
+            "caption",
+            "error",
+            "warning",
+            "info",
+            "success",
+            "title",
+            "header",
+            "subheader",
+            "latex",
+            "exception",
+        } and isinstance(value, str):  # (not st.code: it shows code; the script's comments are checked on their own)
+            out.append(value)
+        proto = getattr(node, "proto", None)
+        if proto is None:
+            continue
+        fields = proto.DESCRIPTOR.fields_by_name
+        for name in ("label", "help", "placeholder", "body"):
+            if name in fields and isinstance(getattr(proto, name), str):
+                out.append(getattr(proto, name))
+        if "options" in fields:
+            out += [str(o) for o in proto.options]
+        if node.type == "vega_lite_chart":
+            out += spec_texts(chart_spec(node))
+            for frame in chart_data(node).values():
+                for column in frame.columns:
+                    if frame[column].dtype == object:
+                        out += [str(v) for v in frame[column].unique()[:50]]
+        if node.type == "arrow_data_frame" and "columns" in fields:
+            out.append(proto.columns)
+    return [t for t in out if t]
+
+
+def english_sentences(texts) -> list[str]:
+    """Runs of four or more English words in ``texts`` (code, formulas, links and names taken out)."""
+    found = []
+    for text in texts:
+        for name in ALLOWED_ENGLISH:
+            text = text.replace(name, " ")
+        text = _CODE.sub(" ", text.replace("\\", ""))
+        found += _ENGLISH_RUN.findall(text)
+    return found

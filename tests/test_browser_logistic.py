@@ -31,7 +31,7 @@ def test_upload_train_and_see_the_equation(page, served_app, tmp_path):
     page.get_by_role("button", name="Train", exact=True).click()
     # the page trains with the settings on screen: the default preset's (SGD, lr 1, 1001 steps, zeros)
     fit = lg.train_logistic(
-        np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]), [0, 0, 1, 1, 1], **PRESETS[DEFAULT_PRESET].settings.__dict__
+        np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]), [0, 0, 1, 1, 1], **PRESETS[DEFAULT_PRESET].settings.train_args()
     )
     expected = lg.fitted_equation(fit, ["hours"])
     equation = page.get_by_text(expected, exact=True)

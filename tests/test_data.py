@@ -229,7 +229,9 @@ def test_nan_in_a_feature():
 
 def test_nan_from_csv_and_dropna_counts_rows():
     df = read_csv(b"x,z,y\n1,5,0\n,6,0\n3,,1\n4,8,1\n5,9,\n")
-    with pytest.raises(DataError, match=r"Row 2, column 'x' is empty.*\(1 more cell has a problem: Row 3, column 'z' is empty"):
+    with pytest.raises(
+        DataError, match=r"Row 2, column 'x' is empty.*\(1 more cell has a problem: Row 3, column 'z' is empty"
+    ):
         binary_xy(df, ["x", "z"], "y")
     result = binary_data(df, ["x", "z"], "y", dropna=True)
     assert result.dropped_rows == 3

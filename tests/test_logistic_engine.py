@@ -38,7 +38,7 @@ def preset_xy(key: str):
 
 def train_preset(key: str, **override) -> lg.LogisticFit:
     X, y, preset = preset_xy(key)
-    return lg.train_logistic(X, y, **{**preset.settings.__dict__, **override})
+    return lg.train_logistic(X, y, **{**preset.settings.train_args(), **override})
 
 
 # --- the course notes' numbers ----------------------------------------------------------------
@@ -433,7 +433,7 @@ def run_script(code: str, cwd=None) -> tuple[list[float], float, str]:
 @pytest.mark.parametrize("key", list(PRESETS))
 def test_generated_script_gives_the_same_w_and_b_for_each_preset(key):
     X, y, preset = preset_xy(key)
-    fit = lg.train_logistic(X, y, **preset.settings.__dict__)
+    fit = lg.train_logistic(X, y, **preset.settings.train_args())
     script = codegen.pytorch_script(X, y, preset.settings, preset.features, title=preset.title)
     assert "torch.manual_seed" in script if preset.settings.init == "random" else "nn.init.zeros_" in script
     W, b, out = run_script(script)
@@ -444,7 +444,7 @@ def test_generated_script_gives_the_same_w_and_b_for_each_preset(key):
 
 def test_generated_script_with_standardize_adam_and_random_init():
     settings = lg.TrainSettings(lr=0.5, epochs=400, optimizer="adam", init="random", seed=11, standardize=True)
-    fit = lg.train_logistic(X63, Y6, **settings.__dict__)
+    fit = lg.train_logistic(X63, Y6, **settings.train_args())
     W, b, out = run_script(codegen.pytorch_script(X63, Y6, settings, ["s1", "s2", "s3"]))
     assert W == pytest.approx(fit.weight.tolist(), rel=1e-6, abs=1e-7)
     assert b == pytest.approx(fit.bias, rel=1e-6, abs=1e-7)
@@ -456,7 +456,7 @@ def test_generated_script_reads_a_large_table_from_csv(tmp_path):
     X = gen.normal(size=(300, 3)).astype(np.float32) * np.float32(3.3)
     y = (X @ np.array([1.0, -2.0, 0.5]) + gen.normal(size=300) > 0).astype(np.float32)
     settings = lg.TrainSettings(lr=0.3, epochs=200)
-    fit = lg.train_logistic(X, y, **settings.__dict__)
+    fit = lg.train_logistic(X, y, **settings.train_args())
     script = codegen.pytorch_script(X, y, settings, ["a", "b", "c"])
     assert f'open("{codegen.DATA_CSV_NAME}"' in script and "[float(v) for v in row[:-1]]" in script
     (tmp_path / codegen.DATA_CSV_NAME).write_bytes(codegen.training_csv(X, y, ["a", "b", "c"]))
@@ -470,7 +470,7 @@ DIVERGED_SCRIPTS = [
     (
         "sgd lr 100 on the raw exam scores",
         SCORES,
-        {**PRESETS["exam"].settings.__dict__, "lr": 100.0, "optimizer": "sgd"},
+        {**PRESETS["exam"].settings.train_args(), "lr": 100.0, "optimizer": "sgd"},
         1,
     ),
     ("sgd lr 2.5 on scores / 10", [[4.5], [5.0], [5.5], [6.0], [6.5], [7.0]], {"lr": 2.5, "epochs": 60}, 19),

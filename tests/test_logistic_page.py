@@ -92,7 +92,7 @@ def expected_equation(key: str) -> str:
     frame = preset.frame()
     X = frame[list(preset.features)].to_numpy()
     y = (frame[preset.label] == "합격").to_numpy(float) if key == "exam" else frame[preset.label].to_numpy(float)
-    return lg.fitted_equation(lg.train_logistic(X, y, **preset.settings.__dict__), preset.features)
+    return lg.fitted_equation(lg.train_logistic(X, y, **preset.settings.train_args()), preset.features)
 
 
 # --- presets ----------------------------------------------------------------------------------
@@ -364,7 +364,9 @@ def test_upload_a_csv_and_train(at):
     assert "No CSV yet" in at.info[0].value
     assert "Your last result (trained on 6×2 table" in " ".join(c.value for c in at.caption)
     upload(at, GOOD_CSV, "study.csv")
-    assert r"**study\.csv**: read as UTF-8, comma-separated; 5 rows × 2 columns." in " ".join(c.value for c in at.caption)
+    assert r"**study\.csv**: read as UTF-8, comma-separated; 5 rows × 2 columns." in " ".join(
+        c.value for c in at.caption
+    )
     assert at.selectbox(key="log_label").value == "passed"
     assert at.multiselect(key="log_features").value == ["hours"]
     assert "Labels in 'passed': **0** → 0, **1** → 1." in " ".join(m.value for m in at.markdown)

@@ -211,9 +211,7 @@ def test_an_edited_table_is_used_and_survives_a_page_switch(at):
     at.run()
     assert not at.exception
     table = [
-        d.value
-        for d in at.dataframe
-        if list(d.value.columns) == ["sample", "y", "ŷ", "term", "value", "(ŷ − y)²"]
+        d.value for d in at.dataframe if list(d.value.columns) == ["sample", "y", "ŷ", "term", "value", "(ŷ − y)²"]
     ]
     assert len(table[0]) == 7
     bce_start = L.losses_at([45, 50, 55, 60, 65, 70, 40], [0, 0, 0, 1, 1, 1, 0], -0.5, -35.0)["bce"]

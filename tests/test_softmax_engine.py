@@ -286,7 +286,10 @@ def test_table_xy_skips_empty_rows_and_notes_missing_classes():
         (lambda df: df.iloc[0:0], "0 usable rows; it needs at least 2"),
         (lambda df: df.iloc[:1], "1 usable row; it needs at least 2"),
         (lambda df: df.assign(y=1), "needs at least two classes"),
-        (lambda df: df.astype({"x2": object}).assign(x2=["a"] + [1.0] * 7), r"Row 1, column 'x2' holds 'a', which is not a number"),
+        (
+            lambda df: df.astype({"x2": object}).assign(x2=["a"] + [1.0] * 7),
+            r"Row 1, column 'x2' holds 'a', which is not a number",
+        ),
         (lambda df: df.assign(x3=[1.0, 2.0, np.nan, 1, 1, 1, 1, 1]), "Row 3, column 'x3' is empty"),
         (lambda df: df.assign(x4=[1.0, np.inf, 1, 1, 1, 1, 1, 1]), "Row 2, column 'x4' holds an infinite value"),
         (lambda df: df.assign(y=[0, 1, 2, 1.5, 0, 0, 0, 0]), r"Row 4, column 'y' holds 1.5, which is not a class"),

@@ -26,6 +26,7 @@ import functools
 import gettext
 import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,16 @@ def tr(value: Any, *, markdown: bool = True) -> str:
     if isinstance(value, Msg):
         return value.render(translator(), md if markdown else None)
     return md(value) if markdown else str(value)
+
+
+def labels(mapping: dict) -> Callable[[Any], str]:
+    """A widget's ``format_func`` showing ``mapping``'s message ids (or Msgs) translated now.
+
+    Translated when the widget is made, not when the function is called: the labels then stay
+    those of the run that drew the widget (AppTest, for one, calls it from another thread).
+    """
+    shown = {key: tr(value, markdown=False) if isinstance(value, Msg) else _(value) for key, value in mapping.items()}
+    return shown.__getitem__
 
 
 # --- make i18n: extract the message ids and merge them into the catalogs --------------------

@@ -23,7 +23,7 @@ from engine.jobs import Job
 from engine.text import N_
 from ui import jobs_view
 from ui.binding import Binding, changes
-from ui.i18n import _, lang, n_, tr, translator
+from ui.i18n import _, labels, lang, n_, tr, translator
 from ui.text import md, number, tex_text
 
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
@@ -53,11 +53,15 @@ class Run:
 
     @property
     def fit(self) -> logistic.LogisticFit:
-        return self.job.result[0]
+        return self.job.result.fit
 
     @property
     def suggestion(self) -> logistic.LrSuggestion | None:
-        return self.job.result[1]
+        return self.job.result.suggestion
+
+    @property
+    def split(self) -> logistic.Split:
+        return self.job.result.split
 
     @property
     def p(self) -> np.ndarray:
@@ -146,9 +150,7 @@ def settings_widgets(bind: Binding, keep: str) -> None:
         help=_("Predict class 1 when σ(z) ≥ threshold."),
     )
     a, b, c, _unused = st.columns(4)
-    a.radio(
-        _("Initial W and b"), list(INITS), format_func=lambda k: _(INITS[k]), key=bind.key("init"), persist_state=keep
-    )
+    a.radio(_("Initial W and b"), list(INITS), format_func=labels(INITS), key=bind.key("init"), persist_state=keep)
     b.number_input(
         _("Seed"),
         min_value=0,
@@ -243,12 +245,12 @@ def divergence(run: Run, settings: logistic.TrainSettings, set_lr) -> None:
             )
         )
     if sug is not None and sug.standardized is not None:
-        text = (
+        text = N_(
             "Or turn on **Standardize**: the features are then on a scale of about 1, and lr = {lr:g} reaches "
             "accuracy {accuracy:.1%} (loss {loss:.4f})."
         )
         if sug.same is None:
-            text = (
+            text = N_(
                 "Turn on **Standardize**: the features are then on a scale of about 1, and lr = {lr:g} reaches "
                 "accuracy {accuracy:.1%} (loss {loss:.4f})."
             )
@@ -485,9 +487,13 @@ def decision_view(result: Run) -> None:
         st.altair_chart(chart, width="stretch")
         if cross is not None:
             text = (
-                "The curve crosses the threshold {t:g} at {feature} = {x:.4g}: values above it are predicted '{one}'."
+                N_(
+                    "The curve crosses the threshold {t:g} at {feature} = {x:.4g}: values above it are predicted '{one}'."
+                )
                 if fit.weight[0] > 0
-                else "The curve crosses the threshold {t:g} at {feature} = {x:.4g}: values below it are predicted '{one}'."
+                else N_(
+                    "The curve crosses the threshold {t:g} at {feature} = {x:.4g}: values below it are predicted '{one}'."
+                )
             )
             st.caption(_(text, t=threshold, feature=md(names[0]), x=cross, one=md(classes[1])))
     elif fit.n_features == 2:
@@ -594,9 +600,9 @@ def predict_form(result: Run) -> None:
         above = p >= fit.settings.threshold
         cls = data.classes[1] if above else data.classes[0]
         text = (
-            "z = {z:.4f}, σ(z) = P({one}) = {p:.4f} → predicted **{cls}** (≥ threshold {t:g})."
+            N_("z = {z:.4f}, σ(z) = P({one}) = {p:.4f} → predicted **{cls}** (≥ threshold {t:g}).")
             if above
-            else "z = {z:.4f}, σ(z) = P({one}) = {p:.4f} → predicted **{cls}** (< threshold {t:g})."
+            else N_("z = {z:.4f}, σ(z) = P({one}) = {p:.4f} → predicted **{cls}** (< threshold {t:g}).")
         )
         st.success(_(text, z=z, one=md(data.classes[1]), p=p, cls=md(cls), t=fit.settings.threshold))
 

@@ -15,7 +15,7 @@ from engine import losses as L
 from engine.charts.losses import LOSS_LABELS
 from engine.text import N_, Msg
 from ui.editors import persistent_editor, reset_editor
-from ui.i18n import _, lang, n_, tr, translator
+from ui.i18n import _, labels, lang, n_, tr, translator
 
 TYPED_P = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1], "p": [0.05, 0.3, 0.9, 0.2, 0.6, 0.95]})
 SOURCES = {
@@ -153,7 +153,9 @@ def path_panels(xs, ys, paths: dict, now: dict, w_view, b_view) -> None:
                 help=_("√((dL/dW)² + (dL/db)²) at the current point."),
             )
             m3.metric(
-                _("accuracy"), f"{L.accuracy(xs, ys, cur['W'], cur['b']):.0%}", help=_("Samples with (ŷ ≥ 0.5) equal to y.")
+                _("accuracy"),
+                f"{L.accuracy(xs, ys, cur['W'], cur['b']):.0%}",
+                help=_("Samples with (ŷ ≥ 0.5) equal to y."),
             )
             st.dataframe(
                 path.iloc[::-1],
@@ -169,7 +171,9 @@ def path_panels(xs, ys, paths: dict, now: dict, w_view, b_view) -> None:
                     "dL/db": st.column_config.NumberColumn(format="%.4g"),
                 },
             )
-    st.caption(_("Newest step on top. Row k: the point after k steps, its loss and the gradient used for the next step."))
+    st.caption(
+        _("Newest step on top. Row k: the point after k steps, its loss and the gradient used for the next step.")
+    )
 
 
 def per_sample_section(x, xs, ys, now: dict, keep: str) -> None:
@@ -182,8 +186,12 @@ def per_sample_section(x, xs, ys, now: dict, keep: str) -> None:
     )
     st.session_state.setdefault("loss_psource", "bce")
     source = st.radio(
-        _("ŷ comes from"), list(SOURCES), format_func=lambda k: _(SOURCES[k]), key="loss_psource",
-        persist_state=keep, horizontal=True,
+        _("ŷ comes from"),
+        list(SOURCES),
+        format_func=labels(SOURCES),
+        key="loss_psource",
+        persist_state=keep,
+        horizontal=True,
     )
     if source == "typed":
         typed_col, hint_col = st.columns([1, 2.6], gap="large")
@@ -195,13 +203,18 @@ def per_sample_section(x, xs, ys, now: dict, keep: str) -> None:
         )
         with typed_col:
             typed = persistent_editor(
-                "loss_ptable", TYPED_P, num_rows="dynamic", hide_index=True,
+                "loss_ptable",
+                TYPED_P,
+                num_rows="dynamic",
+                hide_index=True,
                 column_config={
                     "y": st.column_config.NumberColumn("y", step=1, help=_("0 or 1")),
                     "p": st.column_config.NumberColumn("p = ŷ", format="%.4f", help=_("Strictly between 0 and 1.")),
                 },
             )
-            st.button(_("Restore these probabilities"), key="loss_restore_p", on_click=reset_editor, args=("loss_ptable",))
+            st.button(
+                _("Restore these probabilities"), key="loss_restore_p", on_click=reset_editor, args=("loss_ptable",)
+            )
         try:
             y_typed, p_typed = L.probability_table(typed)
         except L.TableError as err:
@@ -215,8 +228,13 @@ def per_sample_section(x, xs, ys, now: dict, keep: str) -> None:
         ways = L.bce_ways(ys, p, logits=z)
         names, z_from = [f"x = {v:g}" for v in x], "z = Wx + b"
         st.caption(
-            _("At W = {w:.6g}, b = {b:.6g} (step {step} of the {loss} path).", w=cur["W"], b=cur["b"],
-              step=int(cur["step"]), loss=name(source))
+            _(
+                "At W = {w:.6g}, b = {b:.6g} (step {step} of the {loss} path).",
+                w=cur["W"],
+                b=cur["b"],
+                step=int(cur["step"]),
+                loss=name(source),
+            )
         )
     _ways_table(ways, names, z_from)
 
@@ -301,10 +319,15 @@ def softmax_section() -> None:
     z_col, out_col = st.columns([1.25, 2.5], gap="large")
     with z_col:
         ztable = persistent_editor(
-            "loss_ztable", course.ce_table(), num_rows="dynamic", hide_index=True,
+            "loss_ztable",
+            course.ce_table(),
+            num_rows="dynamic",
+            hide_index=True,
             column_config={
-                **{c: st.column_config.NumberColumn(c, format="%.4f", help=_("Logit of class {k}.", k=c[1:]))
-                   for c in L.Z_COLUMNS},
+                **{
+                    c: st.column_config.NumberColumn(c, format="%.4f", help=_("Logit of class {k}.", k=c[1:]))
+                    for c in L.Z_COLUMNS
+                },
                 "label": st.column_config.NumberColumn("label", step=1, help=_("The true class: 0, 1 or 2.")),
             },
         )

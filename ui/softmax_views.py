@@ -38,14 +38,20 @@ class TableRun:
 
 
 def describe_table_progress(row: dict) -> str:
-    return _("step {step:,} · loss {loss:.4f} · accuracy {accuracy:.1%}", step=row["epoch"] + 1, loss=row["loss"],
-             accuracy=row["train_accuracy"])
+    return _(
+        "step {step:,} · loss {loss:.4f} · accuracy {accuracy:.1%}",
+        step=row["epoch"] + 1,
+        loss=row["loss"],
+        accuracy=row["train_accuracy"],
+    )
 
 
 def table_results(run: TableRun, *, current: bool) -> None:
     fit, s = run.fit, run.settings
     if not current:
-        st.info(_("The table or the settings changed since this training. Press **Train** to update the results below."))
+        st.info(
+            _("The table or the settings changed since this training. Press **Train** to update the results below.")
+        )
     if fit.diverged:
         st.error(
             _(

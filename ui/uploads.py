@@ -13,7 +13,7 @@ import streamlit as st
 
 from engine import data as datamod
 from engine.text import Msg
-from ui.i18n import _, tr
+from ui.i18n import _, labels, tr
 from ui.text import md
 
 
@@ -89,7 +89,7 @@ def encoding_choice(store: Uploads, table: UploadedTable, *, key: str) -> bool:
     current = table.info.codec if table.info.codec in codecs else codecs[0]
     widget = f"{key}_{table.file_id}"
     st.session_state.setdefault(widget, current)
-    chosen = st.selectbox(_("Encoding of the file"), codecs, format_func=lambda c: tr(datamod.ENCODINGS[c]), key=widget)
+    chosen = st.selectbox(_("Encoding of the file"), codecs, format_func=labels(datamod.ENCODINGS), key=widget)
     if chosen == current:
         return False
     try:
