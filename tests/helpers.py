@@ -67,7 +67,7 @@ def finish_jobs(at, timeout: float = 120.0):
 
 def page_state(at, name: str):
     """The page's state dataclass instance (``ui.state.page_state``) named ``name``, e.g. "LogisticState"."""
-    keys = [k for k in at.session_state.keys() if k.startswith("_state_") and k.endswith("." + name)]
+    keys = [k for k in at.session_state if k.startswith("_state_") and k.endswith("." + name)]
     assert len(keys) == 1, keys
     return at.session_state[keys[0]]
 
