@@ -720,8 +720,8 @@ def split_rows(y, share: float, seed: int) -> Split:
     """Hold out ``share`` of the rows of each class for testing, chosen by a seeded permutation.
 
     Per class (0, then 1): ``torch.randperm`` of its rows from ``torch.Generator().manual_seed(seed)``
-    (one generator, used for class 0 first); the first round(share × count) are held out. Raises
-    DataError when a class would have no rows in either part.
+    (one generator, used for class 0 first); the first max(1, round(share × count)) are held out, so
+    every class is tested. Raises DataError when a class would have no rows in either part.
     """
     y = np.asarray(y).reshape(-1)
     if share == 0:
@@ -730,16 +730,8 @@ def split_rows(y, share: float, seed: int) -> Split:
     train, test = [], []
     for cls in (0, 1):
         rows = np.flatnonzero(y == cls)
-        k = int(round(share * len(rows)))
-        if k == 0:
-            raise DataError(
-                "Holding out {share:.0%} of the rows leaves no row of class {cls} ({count} rows in all) for testing. "
-                "Hold out a larger share, or add rows of that class.",
-                share=share,
-                cls=cls,
-                count=len(rows),
-            )
-        if k == len(rows):
+        k = max(1, int(round(share * len(rows))))
+        if k >= len(rows):
             raise DataError(
                 "Holding out {share:.0%} of the rows leaves no row of class {cls} ({count} rows in all) to train "
                 "on. Hold out a smaller share, or add rows of that class.",

@@ -18,7 +18,8 @@ from engine import data as datamod
 from engine.jobs import DONE
 from engine.text import N_
 from ui import jobs_view
-from ui import logistic_views as views
+from ui import logistic_results as results
+from ui import logistic_setup as setup
 from ui.app import enter_page
 from ui.binding import Binding
 from ui.editors import persistent_editor, reset_editor
@@ -33,17 +34,23 @@ SOURCES = {"preset": N_("Course presets"), "upload": N_("Upload a CSV")}
 EDITOR_MAX_ROWS = 1000  # larger tables are shown read-only (the editor sends every cell to the browser)
 TABLE_PREVIEW_ROWS = 200
 KEEP = "session"
-settings_ui = Binding("log", course.PRESETS[course.DEFAULT_PRESET].settings)
+# Every training setting but the threshold: that one moves in the results (ui.logistic_results) and trains nothing.
+settings_ui = Binding(
+    "log",
+    course.PRESETS[course.DEFAULT_PRESET].settings,
+    fields=("lr", "epochs", "optimizer", "init", "seed", "standardize", "l2", "holdout"),
+)
 
 
 @dataclass
 class LogisticState:
     uploads: Uploads = field(default_factory=Uploads)
-    pending: views.Run | None = None  # the run this session started and watches
-    result: views.Run | None = None  # the last run that trained (never replaced by a failed one)
-    failure: views.Run | None = None  # the last run that diverged
+    pending: setup.Run | None = None  # the run this session started and watches
+    result: setup.Run | None = None  # the last run that trained (never replaced by a failed one)
+    failure: setup.Run | None = None  # the last run that diverged
     notice: str | None = None  # a run that failed or was stopped
     prepared: tuple | None = None  # (identity, BinaryData or DataError) of the last upload checked
+    validation: list | None = None  # the jobs of the last validation curve asked for
 
 
 def load_preset_settings() -> None:
@@ -148,6 +155,8 @@ else:
     if arrived or st.session_state.get("log_label") not in columns:
         numeric = [c for c in columns[:-1] if pd.api.types.is_numeric_dtype(frame[c])]
         st.session_state.log_label, st.session_state.log_features = columns[-1], numeric or columns[:-1]
+    if arrived:  # settings that train on a typical real table at the first press
+        settings_ui.push(setup.upload_defaults(len(frame)))
     st.session_state.log_features = [c for c in st.session_state.get("log_features", []) if c in columns]
     st.caption(
         _(
@@ -194,7 +203,7 @@ if len(frame) <= EDITOR_MAX_ROWS:
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
-        column_config=views.editor_columns(frame),
+        column_config=setup.editor_columns(frame),
     )
     identity = None
 else:
@@ -220,7 +229,7 @@ if source == "preset":
         args=(editor_key,),
         help=_("Your edits of each preset's table are kept for this session; this brings back the notes' own rows."),
     )
-views.table_download(current, table_name, source)
+setup.table_download(current, table_name, source)
 
 prepared, data_error, data_fp = prepare(current, features, label, dropna, merge, identity)
 if isinstance(data_error, tables.LabelsDifferInCase) or merge:
@@ -228,34 +237,39 @@ if isinstance(data_error, tables.LabelsDifferInCase) or merge:
 if data_error is not None:
     st.error(tr(data_error), icon=":material/block:")
 else:
-    views.data_summary(prepared, dropna)
+    setup.data_summary(prepared, dropna)
 
 # --- 2. Settings ----------------------------------------------------------------------------
 
 st.header(_("2. Settings"), divider="gray")
-views.settings_widgets(settings_ui, KEEP)
+setup.settings_widgets(
+    settings_ui, KEEP, disabled_seed=st.session_state.log_init == "zeros" and not st.session_state.log_holdout
+)
 settings = settings_ui.pull()
-views.time_estimate(prepared, settings)
+setup.time_estimate(prepared, settings)
+split_error = setup.split_problem(prepared, settings)
+if split_error is not None:
+    st.error(tr(split_error), icon=":material/block:")
 
 # --- 3. Train -------------------------------------------------------------------------------
 
 st.header(_("3. Train"), divider="gray")
 current_key = ("logistic", data_fp, settings) if prepared is not None else None
-if st.button(_("Train"), type="primary", key="log_train", disabled=prepared is None):
+if st.button(_("Train"), type="primary", key="log_train", disabled=prepared is None or split_error is not None):
     fn = partial(logistic.fit_and_advise, prepared.X, prepared.y, settings)
     job = jobs_view.start(current_key, fn, total=settings.epochs)
-    state.pending, state.notice = views.Run(job, current_key, prepared, table_name), None
+    state.pending, state.notice = setup.Run(job, current_key, prepared, table_name), None
 if prepared is None:
     st.caption(_("Fix the table above to train."))
 elif state.pending is None and state.result is not None and state.result.key != current_key:
     found = jobs_view.find(current_key)  # these data and settings were trained already: shown at once
     if found is not None and found.status == DONE and not found.result.fit.diverged:
-        state.result = views.Run(found, current_key, prepared, table_name)
+        state.result = setup.Run(found, current_key, prepared, table_name)
 
 run = state.pending
 if run is not None and not run.job.finished:
     jobs_view.show_progress(
-        run.job, key="log_job", describe=views.describe_progress, chart=views.live_chart, on_stop=views.stopped(state)
+        run.job, key="log_job", describe=setup.describe_progress, chart=setup.live_chart, on_stop=setup.stopped(state)
     )
 elif run is not None:
     state.pending = None
@@ -268,7 +282,7 @@ elif run is not None:
 if state.notice:
     st.warning(state.notice, icon=":material/info:")
 if state.failure is not None and state.failure.key == current_key:
-    views.divergence(state.failure, settings, set_lr)
+    setup.divergence(state.failure, settings, set_lr)
 
 # --- 4. Results -----------------------------------------------------------------------------
 
@@ -279,12 +293,11 @@ if result is None:
     st.stop()
 
 st.header(_("4. Results"), divider="gray")
-views.stale_notice(result, current_key, table_name)
-views.summary(result)
-views.equation(result)
-views.curves(result)
-views.quality(result)
-views.decision_view(result)
-views.predictions(result)
-views.predict_form(result)
-views.code_and_downloads(result)
+results.stale_notice(result, current_key, table_name)
+results.summary(result)
+results.equation(result)
+results.curves(result)
+results.evaluation(result)
+results.predict_form(result)
+results.validation_curve(result, state)
+results.code_and_downloads(result)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from engine import logistic as lg
-from engine.course import DEFAULT_PRESET, PRESETS
 from tests.helpers import screenshot_path
+from ui.logistic_setup import upload_defaults
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +29,10 @@ def test_upload_train_and_see_the_equation(page, served_app, tmp_path):
     page.get_by_text("Labels in 'passed'").wait_for()
 
     page.get_by_role("button", name="Train", exact=True).click()
-    # the page trains with the settings on screen: the default preset's (SGD, lr 1, 1001 steps, zeros)
+    # the page trains with the settings an upload gets (standardized, L-BFGS with a small L2; no held-out
+    # rows in a 5-row table)
     fit = lg.train_logistic(
-        np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]), [0, 0, 1, 1, 1], **PRESETS[DEFAULT_PRESET].settings.train_args()
+        np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]), [0, 0, 1, 1, 1], **upload_defaults(5).train_args()
     )
     expected = lg.fitted_equation(fit, ["hours"])
     equation = page.get_by_text(expected, exact=True)
@@ -42,3 +43,29 @@ def test_upload_train_and_see_the_equation(page, served_app, tmp_path):
     page.get_by_role("heading", name="4. Results").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
     page.screenshot(path=str(screenshot_path("logistic.png")), full_page=False)
+
+
+def test_held_out_auc_on_the_page_equals_the_one_recomputed_from_the_downloaded_predictions(page, served_app, tmp_path):
+    import pandas as pd
+
+    from engine import metrics
+    from tests.helpers import metric_value
+    from tests.test_logistic_page import real_like_csv
+
+    page.get_by_role("heading", name="Sigmoid explorer").wait_for()
+    page.goto(served_app + "/logistic")
+    page.get_by_text("Upload a CSV", exact=True).click()
+    path = tmp_path / "cancer.csv"
+    path.write_bytes(real_like_csv())
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    page.get_by_text("569 rows × 31 columns").wait_for()
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("heading", name="4. Results").wait_for()
+    shown = float(metric_value(page, "AUC, held-out rows"))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download predictions (CSV)").click()
+    frame = pd.read_csv(download.value.path())
+    test = frame[frame["split"] == "test"]
+    assert len(test) == round(0.2 * 569) or abs(len(test) - 0.2 * 569) < 2
+    recomputed = metrics.roc_auc(test["y"], test["P(malignant)"])
+    assert round(recomputed, 4) == shown

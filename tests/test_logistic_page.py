@@ -16,6 +16,7 @@ from engine.course import PRESETS
 from tests.helpers import big_csv, chart_data, chart_spec, finish_jobs, metrics, page_state
 
 GOOD_CSV = b"hours,passed\n1,0\n2,0\n3,1\n4,1\n5,1\n"
+DECISION = 4  # the decision view's place among the charts: loss, accuracy, ROC, precision–recall, decision
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def test_each_preset_trains_and_shows_w_b_and_accuracy(at, key, accuracy, number
         assert number in shown
     assert metrics(at)["training accuracy"] == accuracy
     assert "Stale" not in warnings(at)
-    assert len(at.get("vega_lite_chart")) == 3  # loss, accuracy, decision view
+    assert len(at.get("vega_lite_chart")) == 5  # loss, accuracy, ROC, precision–recall, decision view
 
 
 def test_6x2_probabilities_and_decision_map(at):
@@ -149,7 +150,7 @@ def test_6x2_probabilities_and_decision_map(at):
         "9.9969e-01",
     ]
     assert table["correct"].tolist() == ["✓"] * 6
-    decision = at.get("vega_lite_chart")[2]
+    decision = at.get("vega_lite_chart")[DECISION]
     datasets = chart_data(decision).values()
     assert any({"x", "x2", "y", "y2", "p"} <= set(df.columns) for df in datasets)  # the probability map
     assert any(len(df) == 2 and set(df.columns) >= {"x", "y", "text"} for df in datasets)  # the boundary line
@@ -162,7 +163,7 @@ def test_one_feature_preset_draws_the_sigmoid_and_the_crossing(at):
     pick_preset(at, "exam")
     train(at)
     titles = chart_titles(at)
-    assert "Data and the fitted σ(Wx + b)" in titles[2]
+    assert "Data and the fitted σ(Wx + b)" in titles[DECISION]
     caption = " ".join(c.value for c in at.caption)
     assert "crosses the threshold 0.5 at score = 57." in caption
 
@@ -170,8 +171,8 @@ def test_one_feature_preset_draws_the_sigmoid_and_the_crossing(at):
 def test_three_feature_preset_draws_points_along_z(at):
     pick_preset(at, "table_6x3")
     train(at)
-    assert "z = W·x + b" in chart_titles(at)[2]
-    (points,) = [df for df in chart_data(at.get("vega_lite_chart")[2]).values() if "correct" in df.columns]
+    assert "z = W·x + b" in chart_titles(at)[DECISION]
+    (points,) = [df for df in chart_data(at.get("vega_lite_chart")[DECISION]).values() if "correct" in df.columns]
     assert len(points) == 6 and "z" in points.columns
 
 
@@ -294,13 +295,23 @@ def test_sgd_divergence_names_a_small_rate_and_standardize(at):
     assert "standardized units" in " ".join(c.value for c in at.caption)
 
 
-def test_zero_division_shows_a_dash_and_why(at):
+def quality_table(at):
+    (table,) = [d.value for d in at.dataframe if "precision" in d.value.index]
+    return table
+
+
+def test_the_threshold_moves_the_metrics_without_training_and_zero_division_shows_a_dash(at):
+    from engine.cache import job_runner
+
     pick_preset(at, "hours_001")
-    at.slider(key="log_threshold").set_value(0.95).run()
     train(at)
-    shown = metrics(at)
-    assert shown["precision"] == "—" and shown["F1"] == "—"
+    started = job_runner().counts["started"]
+    assert quality_table(at).loc["precision", "training rows"] == "0.6667"  # the notes: 75 % accuracy at 0.5
+    at.slider(key="log_threshold").set_value(0.95).run()
+    table = quality_table(at)
+    assert table.loc["precision", "training rows"] == "—" and table.loc["F1", "training rows"] == "—"
     assert "precision: — because no row was predicted as class 1" in " ".join(c.value for c in at.caption)
+    assert job_runner().counts["started"] == started  # nothing was trained again
 
 
 # --- predictions, code, downloads -------------------------------------------------------------
@@ -322,7 +333,7 @@ def test_predictions_table_keeps_a_feature_named_y(at):
     assert at.multiselect(key="log_features").value == ["x", "y"]
     train(at)
     table = at.dataframe[-1].value
-    assert list(table.columns) == ["x", "y", "label", "y (0/1 label)", "P(1)", "predicted", "correct"]
+    assert list(table.columns) == ["x", "y", "label", "y (0/1 label)", "P(1)", "predicted", "correct", "split"]
     assert table["y"].tolist() == [2, 3, 1, 3, 3, 2]  # the feature, not the 0/1 label
     assert table["y (0/1 label)"].tolist() == [0, 0, 0, 1, 1, 1]
 
@@ -542,9 +553,85 @@ def test_a_100k_by_10_upload_trains_and_its_charts_are_sampled(at):
     train(at)
     assert float(metrics(at)["training accuracy"].rstrip("%")) > 85
     titles = chart_titles(at)
-    assert "(showing 5,000 of 100,000 points, sampled)" in titles[2]
-    (points,) = [df for df in chart_data(at.get("vega_lite_chart")[2]).values() if "correct" in df.columns]
+    assert "(showing 5,000 of 100,000 points, sampled)" in titles[DECISION]
+    (points,) = [df for df in chart_data(at.get("vega_lite_chart")[DECISION]).values() if "correct" in df.columns]
     assert len(points) == 5000
     assert len(at.dataframe[-1].value) == 200
     assert "The first 200 of 100,000 rows" in " ".join(c.value for c in at.caption)
     assert "training_data.csv" in script(at)
+
+
+# --- honest evaluation: held-out rows, L2, L-BFGS, ROC and AUC ----------------------------------
+
+
+def real_like_csv(rows: int = 569, cols: int = 30, seed: int = 0) -> bytes:
+    """A table shaped like the Wisconsin breast-cancer data: 30 features on very different scales
+    (0.05 … 2500), correlated, label benign/malignant. Raw features and lr 1 make SGD blow up at once."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(rows, 3))
+    scales = np.geomspace(0.05, 2500, cols)
+    X = (latent @ rng.normal(size=(3, cols)) + 0.5 * rng.normal(size=(rows, cols))) * scales + 3 * scales
+    y = latent @ [1.5, -1.0, 0.5] + 0.7 * rng.normal(size=rows) > 0.3
+    header = ",".join([f"feature_{i}" for i in range(cols)] + ["diagnosis"])
+    lines = [
+        ",".join(f"{v:.5g}" for v in row) + ("," + ("malignant" if c else "benign"))
+        for row, c in zip(X, y, strict=True)
+    ]
+    return (header + "\n" + "\n".join(lines) + "\n").encode()
+
+
+def test_an_uploaded_real_table_trains_at_the_first_press_with_held_out_metrics(at):
+    to_upload(at)
+    upload(at, real_like_csv(), "cancer.csv")
+    assert at.selectbox(key="log_optimizer").value == "lbfgs" and at.toggle(key="log_standardize").value
+    assert at.number_input(key="log_holdout").value == 0.2 and at.number_input(key="log_l2").value > 0
+    train(at)
+    assert not errors(at)
+    m = metrics(at)
+    assert float(m["held-out accuracy"].rstrip("%")) > 80 and "held-out loss" in m
+    table = quality_table(at)
+    assert list(table.columns) == ["training rows", "held-out rows"]
+    assert float(table.loc["AUC", "held-out rows"]) > 0.85
+    assert "L-BFGS converged" in " ".join(c.value for c in at.caption)
+    # the split, λ and the optimizer are in the script, and it gives the same W and b
+    code = script(at)
+    assert "torch.randperm" in code and "optim.LBFGS" in code and "l2 = " in code
+
+
+def test_raw_features_with_plain_sgd_still_explain_the_divergence(at):
+    to_upload(at)
+    upload(at, real_like_csv(), "cancer.csv")
+    at.selectbox(key="log_optimizer").set_value("sgd").run()
+    at.toggle(key="log_standardize").set_value(False).run()
+    train(at)
+    assert "Training diverged." in errors(at) and "Standardize" in errors(at)
+
+
+def test_the_validation_curve_trains_one_run_per_lambda_and_marks_the_best(at):
+    from engine.cache import job_runner
+
+    to_upload(at)
+    upload(at, real_like_csv(rows=200, cols=8), "small.csv")
+    train(at)
+    started = job_runner().counts["started"]
+    at.button(key="log_validation").click().run()
+    finish_jobs(at)
+    assert job_runner().counts["started"] - started == 13  # one run per λ of the grid
+    best = [c.value for c in at.caption if c.value.startswith("Best λ by held-out loss")]
+    assert best
+    started = job_runner().counts["started"]
+    at.button(key="log_use_best_l2").click().run()
+    l2 = at.number_input(key="log_l2").value
+    assert f"{l2:g}" in best[0]
+    # that run is in the shared store already: its result is shown at once, not marked stale, not retrained
+    assert "Stale" not in warnings(at) and job_runner().counts["started"] == started
+    assert f"λ = {l2:g}" in " ".join(c.value for c in at.caption)
+
+
+def test_a_held_out_share_that_empties_a_class_is_explained_and_blocks_training(at):
+    pick_preset(at, "hours_001")
+    at.number_input(key="log_holdout").set_value(0.9).run()
+    assert "leaves no row of class 0 (2 rows in all) to train on" in errors(at)
+    assert at.button(key="log_train").disabled
+    at.number_input(key="log_holdout").set_value(0.0).run()
+    assert not errors(at) and not at.button(key="log_train").disabled

@@ -29,11 +29,25 @@ QUICK_WAIT_S = 0.6  # a run this short is shown finished at once, without a prog
 _CHARTS: weakref.WeakKeyDictionary[Job, tuple[int, str, alt.TopLevelMixin]] = weakref.WeakKeyDictionary()
 
 
-def start(key: Hashable, fn: JobFn, *, total: int | None = None) -> Job:
+def start(key: Hashable, fn: JobFn, *, total: int | None = None, wait: float = QUICK_WAIT_S) -> Job:
     """Start (or join) the run for ``key`` on behalf of this session; wait briefly so short runs finish now."""
     job = job_runner().submit(key, fn, watcher=session_id(), total=total)
-    job.wait(QUICK_WAIT_S)
+    if wait:
+        job.wait(wait)
     return job
+
+
+def show_counter(jobs: list[Job]) -> None:
+    """A bar for a batch of runs started together; it refreshes on its own and reruns the page once all finished."""
+
+    @st.fragment(run_every=POLL_S)
+    def panel() -> None:
+        done = sum(job.finished for job in jobs)
+        if done == len(jobs):
+            st.rerun()
+        st.progress(done / len(jobs), text=_("{done} of {total} runs finished…", done=done, total=len(jobs)))
+
+    panel()
 
 
 def find(key: Hashable) -> Job | None:

@@ -13,6 +13,8 @@ CURVE_METRICS = {
     "loss": (N_("BCE loss"), ".6f", CLASS_COLORS["class 0"]),
     "accuracy": (N_("accuracy"), ".2%", ACCENT),
 }
+SPLIT_NAMES = {"train": N_("training rows"), "test": N_("held-out rows")}
+SPLIT_COLORS = {"train": CLASS_COLORS["class 0"], "test": CLASS_COLORS["class 1"]}
 
 
 def training_curve_chart(
@@ -20,30 +22,156 @@ def training_curve_chart(
 ) -> alt.LayerChart:
     """Loss or accuracy per epoch; hovering anywhere shows the nearest epoch and its exact value.
 
-    ``history``: epoch, loss, accuracy (accuracy as a fraction 0..1). ``metric``: "loss" or "accuracy".
+    ``history``: epoch, loss, accuracy (accuracy as a fraction 0..1), and ``test_loss``,
+    ``test_accuracy`` when rows were held out: then one line per part. ``metric``: "loss" or "accuracy".
     """
     _ = t.gettext
     y_title, fmt, color = CURVE_METRICS[metric]
     y_title = _(y_title)
-    data = history[["epoch", metric]].rename(columns={metric: "value"})
+    held_out = f"test_{metric}" in history and history[f"test_{metric}"].notna().any()
+    if held_out:
+        long = history[["epoch", metric, f"test_{metric}"]].rename(columns={metric: "train", f"test_{metric}": "test"})
+        data = long.melt(id_vars="epoch", var_name="part", value_name="value")
+        data["part"] = data["part"].map({k: _(v) for k, v in SPLIT_NAMES.items()})
+        colors = alt.Color(
+            "part:N",
+            scale=alt.Scale(domain=[_(v) for v in SPLIT_NAMES.values()], range=list(SPLIT_COLORS.values())),
+            legend=alt.Legend(title=None, orient="bottom"),
+        )
+    else:
+        data, colors = history[["epoch", metric]].rename(columns={metric: "value"}), alt.value(color)
     nearest = alt.selection_point(
         name=f"hover_{metric}", on="pointerover", nearest=True, fields=["epoch"], empty=False, clear="pointerout"
     )
     y_scale = alt.Scale(domain=[0, 1]) if metric == "accuracy" else alt.Scale(zero=True)
     base = alt.Chart(data).encode(x=alt.X("epoch:Q", title=_("epoch (optimizer step)")))
     y = alt.Y("value:Q", title=y_title, scale=y_scale)
-    line = base.mark_line(color=color, interpolate="step-after" if metric == "accuracy" else "linear").encode(y=y)
+    interpolate = "step-after" if metric == "accuracy" else "linear"
+    line = base.mark_line(interpolate=interpolate).encode(y=y, color=colors)
+    tooltip = [alt.Tooltip("epoch:Q", title=_("epoch")), alt.Tooltip("value:Q", title=y_title, format=fmt)]
+    if held_out:
+        tooltip.insert(1, alt.Tooltip("part:N", title=_("rows")))
     hover = (
-        base.mark_point(color=color, size=70, filled=True)
-        .encode(
-            y=y,
-            opacity=alt.condition(nearest, alt.value(1), alt.value(0)),
-            tooltip=[alt.Tooltip("epoch:Q", title=_("epoch")), alt.Tooltip("value:Q", title=y_title, format=fmt)],
-        )
+        base.mark_point(size=70, filled=True)
+        .encode(y=y, color=colors, opacity=alt.condition(nearest, alt.value(1), alt.value(0)), tooltip=tooltip)
         .add_params(nearest)
     )
     rule = base.mark_rule(color=MUTED).encode(opacity=alt.condition(nearest, alt.value(0.6), alt.value(0)))
     return alt.layer(line, rule, hover).properties(height=height, title=_title(title or y_title))
+
+
+def roc_chart(
+    curves: dict[str, pd.DataFrame],
+    points: dict[str, pd.Series],
+    aucs: dict[str, float],
+    *,
+    threshold: float,
+    height: int = 320,
+    t: Translator = ENGLISH,
+) -> alt.LayerChart:
+    """ROC curves (false against true positive rate), one per part ("train", "test"), each with the point
+    the threshold picks; the legend gives each part's AUC. ``curves``: from engine.metrics.roc_curve."""
+    _ = t.gettext
+    names = {part: _("{rows}, AUC {auc:.4f}").format(rows=_(SPLIT_NAMES[part]), auc=aucs[part]) for part in curves}
+    lines = pd.concat([c.assign(part=names[part]) for part, c in curves.items()], ignore_index=True)
+    marks = pd.DataFrame([{**points[part].to_dict(), "part": names[part]} for part in curves])
+    color = alt.Color(
+        "part:N",
+        scale=alt.Scale(domain=list(names.values()), range=[SPLIT_COLORS[p] for p in curves]),
+        legend=alt.Legend(title=None, orient="bottom", labelLimit=320),
+    )
+    scale = alt.Scale(domain=[0, 1], nice=False)
+    x = alt.X("fpr:Q", scale=scale, title=_("false positive rate (FP / all class 0)"))
+    y = alt.Y("tpr:Q", scale=scale, title=_("true positive rate = recall"))
+    tooltip = [
+        alt.Tooltip("part:N", title=_("rows")),
+        alt.Tooltip("threshold:Q", format=".4f", title=_("threshold")),
+        alt.Tooltip("fpr:Q", format=".3f", title=_("false positive rate")),
+        alt.Tooltip("tpr:Q", format=".3f", title=_("true positive rate")),
+    ]
+    chance = alt.Chart(pd.DataFrame({"fpr": [0, 1], "tpr": [0, 1]})).mark_line(strokeDash=[4, 4], color=MUTED)
+    return alt.layer(
+        chance.encode(x=x, y=y),
+        alt.Chart(lines).mark_line(interpolate="step-after").encode(x=x, y=y, color=color, order="fpr:Q"),
+        alt.Chart(lines).mark_line(opacity=0).encode(x=x, y=y, color=color, tooltip=tooltip),
+        alt.Chart(marks)
+        .mark_point(filled=True, size=140, stroke="black")
+        .encode(x=x, y=y, color=color, tooltip=tooltip),
+    ).properties(height=height, title=_title(_("ROC curve"), _("the dots: threshold {t:g}").format(t=threshold)))
+
+
+def pr_chart(
+    curves: dict[str, pd.DataFrame],
+    points: dict[str, pd.Series],
+    *,
+    threshold: float,
+    height: int = 320,
+    t: Translator = ENGLISH,
+) -> alt.LayerChart:
+    """Precision against recall, one curve per part, with the threshold's point. ``curves``: engine.metrics.pr_curve."""
+    _ = t.gettext
+    names = {part: _(SPLIT_NAMES[part]) for part in curves}
+    lines = pd.concat([c.assign(part=names[part]) for part, c in curves.items()], ignore_index=True)
+    marks = pd.DataFrame([{**points[part].to_dict(), "part": names[part]} for part in curves])
+    color = alt.Color(
+        "part:N",
+        scale=alt.Scale(domain=list(names.values()), range=[SPLIT_COLORS[p] for p in curves]),
+        legend=alt.Legend(title=None, orient="bottom"),
+    )
+    scale = alt.Scale(domain=[0, 1], nice=False)
+    x, y = alt.X("recall:Q", scale=scale, title=_("recall")), alt.Y("precision:Q", scale=scale, title=_("precision"))
+    tooltip = [
+        alt.Tooltip("part:N", title=_("rows")),
+        alt.Tooltip("threshold:Q", format=".4f", title=_("threshold")),
+        alt.Tooltip("recall:Q", format=".3f", title=_("recall")),
+        alt.Tooltip("precision:Q", format=".3f", title=_("precision")),
+    ]
+    return alt.layer(
+        alt.Chart(lines).mark_line(interpolate="step-after").encode(x=x, y=y, color=color, order=alt.Order("recall:Q")),
+        alt.Chart(lines).mark_line(opacity=0).encode(x=x, y=y, color=color, tooltip=tooltip),
+        alt.Chart(marks)
+        .mark_point(filled=True, size=140, stroke="black")
+        .encode(x=x, y=y, color=color, tooltip=tooltip),
+    ).properties(
+        height=height, title=_title(_("Precision–recall curve"), _("the dots: threshold {t:g}").format(t=threshold))
+    )
+
+
+def validation_curve_chart(
+    frame: pd.DataFrame, metric: str, *, best: float | None, height: int = 260, t: Translator = ENGLISH
+) -> alt.LayerChart:
+    """Training and held-out loss (or accuracy) across the L2 strength λ, on a log axis, the best λ marked.
+
+    ``frame``: l2, loss, accuracy, test_loss, test_accuracy (one row per λ).
+    """
+    _ = t.gettext
+    y_title, fmt, _color = CURVE_METRICS[metric]
+    y_title = _(y_title)
+    long = frame[["l2", metric, f"test_{metric}"]].rename(columns={metric: "train", f"test_{metric}": "test"})
+    data = long.melt(id_vars="l2", var_name="part", value_name="value")
+    data["part"] = data["part"].map({k: _(v) for k, v in SPLIT_NAMES.items()})
+    color = alt.Color(
+        "part:N",
+        scale=alt.Scale(domain=[_(v) for v in SPLIT_NAMES.values()], range=list(SPLIT_COLORS.values())),
+        legend=alt.Legend(title=None, orient="bottom"),
+    )
+    x = alt.X("l2:Q", scale=alt.Scale(type="log"), title=_("L2 strength λ (log scale)"))
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False))
+    tooltip = [
+        alt.Tooltip("part:N", title=_("rows")),
+        alt.Tooltip("l2:Q", format=".4g", title="λ"),
+        alt.Tooltip("value:Q", format=fmt, title=y_title),
+    ]
+    layers = [alt.Chart(data).mark_line(point=True).encode(x=x, y=y, color=color, tooltip=tooltip)]
+    if best is not None:
+        marker = pd.DataFrame({"l2": [best], "text": [_("best λ = {l2:.3g}").format(l2=best)]})
+        layers += [
+            alt.Chart(marker).mark_rule(color="black", strokeDash=[4, 3]).encode(x=x),
+            alt.Chart(marker)
+            .mark_text(align="left", dx=5, dy=-6, fontWeight="bold")
+            .encode(x=x, y=alt.value(12), text="text:N"),
+        ]
+    return alt.layer(*layers).properties(height=height, title=_title(_("{metric} across λ").format(metric=y_title)))
 
 
 def live_loss_chart(frame: pd.DataFrame, *, total_epochs: int, height: int = 200, t: Translator = ENGLISH) -> alt.Chart:

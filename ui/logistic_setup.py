@@ -1,0 +1,331 @@
+"""The logistic regression page's first three sections: what its table holds, its settings (held-out
+rows, L2, the optimizer, L-BFGS included), and a run's progress or divergence (``pages/logistic.py``)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from engine import export, logistic
+from engine.charts import logistic as charts
+from engine.data import BinaryData
+from engine.jobs import Job
+from engine.text import N_
+from ui import jobs_view
+from ui.binding import Binding
+from ui.i18n import _, labels, n_, tr, translator
+from ui.text import md
+
+OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "lbfgs": "L-BFGS"}
+INITS = {"zeros": N_("zeros (W = 0, b = 0)"), "random": N_("random (PyTorch default, seeded)")}
+MAX_SHOWN_FEATURES = 20  # in the equation, the predictions table and the predict form
+LONG_RUN_S = 5.0
+UPLOAD_HOLDOUT = 0.2
+UPLOAD_HOLDOUT_FROM = 20  # rows: a smaller table is trained on whole (as the course presets are)
+UPLOAD_ITERATIONS = 100
+
+
+@dataclass
+class Run:
+    """A training run this session asked for, with the data it was asked on."""
+
+    job: Job
+    key: tuple
+    data: BinaryData
+    table_name: str
+
+    @property
+    def fit(self) -> logistic.LogisticFit:
+        return self.job.result.fit
+
+    @property
+    def suggestion(self) -> logistic.LrSuggestion | None:
+        return self.job.result.suggestion
+
+    @property
+    def split(self) -> logistic.Split:
+        return self.job.result.split
+
+    @functools.cached_property
+    def p(self) -> np.ndarray:
+        """P(class 1) of every row of the table (computed once per run)."""
+        return self.fit.predict_proba(self.data.X)
+
+
+def upload_defaults(n_rows: int) -> logistic.TrainSettings:
+    """Settings that train on a typical real table at the first press: standardized features, L-BFGS to
+    convergence with scikit-learn's default penalty (C = 1, so λ = 1 / training rows), 20 % held out
+    (none for a table under 20 rows)."""
+    holdout = UPLOAD_HOLDOUT if n_rows >= UPLOAD_HOLDOUT_FROM else 0.0
+    n_train = max(1, round(n_rows * (1 - holdout)))
+    l2 = float(f"{1 / n_train:.2g}")
+    return logistic.TrainSettings(
+        lr=1.0, epochs=UPLOAD_ITERATIONS, optimizer="lbfgs", standardize=True, l2=l2, holdout=holdout
+    )
+
+
+# --- data and settings ----------------------------------------------------------------------
+
+
+def editor_columns(frame: pd.DataFrame) -> dict:
+    out = {}
+    for name in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[name]):
+            out[name] = st.column_config.CheckboxColumn(name)
+        elif pd.api.types.is_numeric_dtype(frame[name]):
+            out[name] = st.column_config.NumberColumn(name, format="%g")
+    return out
+
+
+def table_download(frame: pd.DataFrame, name: str, source: str) -> None:
+    stem = name.rsplit(".", 1)[0] if source == "upload" else "table"
+    st.download_button(
+        _("Download this table (CSV)"),
+        data=lambda: export.csv_bytes(frame),
+        file_name=_("{name}_table.csv", name=stem),
+        mime="text/csv",
+        key="log_download_table",
+        on_click="ignore",
+    )
+
+
+def data_summary(data: BinaryData, dropna: bool) -> None:
+    mapping = ", ".join(f"**{md(name)}** → {value}" for name, value in data.mapping.items())
+    shown = ", ".join(data.features[:MAX_SHOWN_FEATURES]) + (", …" if len(data.features) > MAX_SHOWN_FEATURES else "")
+    text = n_(
+        "Training on **{rows:,}** rows × **{n}** feature ({names}). Labels in '{label}': {mapping}.",
+        "Training on **{rows:,}** rows × **{n}** features ({names}). Labels in '{label}': {mapping}.",
+        len(data.features),
+        rows=len(data.y),
+        names=md(shown),
+        label=md(data.label),
+        mapping=mapping,
+    )
+    if dropna:
+        total = len(data.y) + data.dropped_rows
+        text += " " + (
+            _("Dropped **{n}** of {total:,} rows with missing values.", n=data.dropped_rows, total=total)
+            if data.dropped_rows
+            else _("No rows had missing values.")
+        )
+    if data.skipped_rows:
+        text += " " + n_("{n} empty row skipped.", "{n} empty rows skipped.", data.skipped_rows)
+    st.markdown(text)
+
+
+def settings_widgets(bind: Binding, keep: str, disabled_seed: bool) -> None:
+    optimizer = st.session_state.get(bind.key("optimizer"))
+    a, b, c, d = st.columns(4)
+    a.selectbox(
+        _("Optimizer"),
+        list(OPTIMIZERS),
+        format_func=OPTIMIZERS.get,
+        key=bind.key("optimizer"),
+        persist_state=keep,
+        help=_(
+            "SGD and Adam take one gradient step per epoch, as the course notes do. L-BFGS is a quasi-Newton "
+            "method: it uses every row at once and the loss surface's curvature, so it reaches the minimum in "
+            "tens of iterations with no learning rate to tune (scikit-learn's default). Prefer it for a table "
+            "of your own; prefer SGD or Adam to watch gradient descent step by step."
+        ),
+    )
+    b.number_input(
+        _("Learning rate"),
+        min_value=1e-6,
+        max_value=1e4,
+        format="%g",
+        key=bind.key("lr"),
+        persist_state=keep,
+        help=_(
+            "How far each step moves W and b along the gradient. Too large and the loss blows up. For L-BFGS: "
+            "the first step's length (1 is usual; its line search adjusts it)."
+        ),
+    )
+    c.number_input(
+        _("Most iterations") if optimizer == "lbfgs" else _("Epochs (optimizer steps)"),
+        min_value=1,
+        max_value=logistic.MAX_EPOCHS,
+        step=100,
+        key=bind.key("epochs"),
+        persist_state=keep,
+        help=_(
+            "Each epoch is one step on the full table. The notes' range(1000 + 1) loop is 1001 steps. L-BFGS "
+            "stops earlier when it has converged."
+        ),
+    )
+    d.number_input(
+        _("Hold out for testing"),
+        min_value=0.0,
+        max_value=logistic.MAX_HOLDOUT,
+        step=0.05,
+        format="%.2f",
+        key=bind.key("holdout"),
+        persist_state=keep,
+        help=_(
+            "The share of rows kept out of training, chosen at random within each class (seeded): every result "
+            "is also measured on them, so you see how the model does on rows it has not seen. 0 = train on all."
+        ),
+    )
+    a, b, c, d = st.columns(4)
+    a.radio(_("Initial W and b"), list(INITS), format_func=labels(INITS), key=bind.key("init"), persist_state=keep)
+    b.number_input(
+        _("Seed"),
+        min_value=0,
+        max_value=2**31 - 1,
+        key=bind.key("seed"),
+        persist_state=keep,
+        disabled=disabled_seed,
+        help=_(
+            "torch.manual_seed(seed) before nn.Linear: the same seed gives the same start. It also picks the held-out rows."
+        ),
+    )
+    c.toggle(
+        _("Standardize features"),
+        key=bind.key("standardize"),
+        persist_state=keep,
+        help=_("Train on (x − mean) / std of each column; W and b are shown in both units."),
+    )
+    d.number_input(
+        _("L2 strength λ"),
+        min_value=0.0,
+        max_value=1e4,
+        format="%g",
+        key=bind.key("l2"),
+        persist_state=keep,
+        help=_(
+            "Adds (λ/2)·‖W‖² to the loss (the bias is not penalized), pulling the weights towards 0: larger λ, "
+            "simpler model. scikit-learn's C is 1/(λ·n). 0 = no penalty."
+        ),
+    )
+
+
+def split_problem(data: BinaryData | None, settings: logistic.TrainSettings):
+    """The DataError a held-out share would raise on this table (None when the split works)."""
+    if data is None:
+        return None
+    try:
+        logistic.split_rows(data.y, settings.holdout, settings.seed)
+    except logistic.DataError as exc:
+        return exc
+    return None
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _seconds_per_step(fingerprint: str, _X: np.ndarray, _y: np.ndarray, optimizer: str) -> float:
+    """Time 20 real steps on this data (the estimate for a long run is measured, not guessed)."""
+    import time
+
+    started = time.perf_counter()
+    logistic.train_logistic(_X, _y, lr=1e-9, epochs=20, optimizer=optimizer)
+    return (time.perf_counter() - started) / 20
+
+
+def time_estimate(data: BinaryData | None, settings: logistic.TrainSettings) -> None:
+    if data is None or len(data.y) * settings.epochs * len(data.features) < 2e7:
+        return
+    fingerprint = f"{data.X.shape}|{hash(data.X.tobytes()[:4096])}"
+    seconds = _seconds_per_step(fingerprint, data.X, data.y, settings.optimizer) * settings.epochs
+    if seconds >= LONG_RUN_S:
+        st.caption(
+            _(
+                ":material/timer: {rows:,} rows × {epochs:,} epochs is a long run: about {seconds:,.0f} s here "
+                "(measured on 20 steps of this table). It trains in the background: you can leave the page.",
+                rows=len(data.y),
+                epochs=settings.epochs,
+                seconds=seconds,
+            )
+        )
+
+
+# --- a run ---------------------------------------------------------------------------------------
+
+
+def describe_progress(row: dict) -> str:
+    return _(
+        "epoch {epoch:,} / {total:,} · loss {loss:.4f} · accuracy {accuracy:.1%}",
+        epoch=row["epoch"] + 1,
+        total=row["epochs"],
+        loss=row["loss"],
+        accuracy=row["accuracy"],
+    )
+
+
+def live_chart(history: pd.DataFrame):
+    return charts.live_loss_chart(history, total_epochs=int(history["epochs"].iloc[-1]), t=translator())
+
+
+def stopped(state):
+    def forget() -> None:
+        if state.pending is not None:
+            state.notice = jobs_view.stopped_note(state.pending.job)
+        state.pending = None
+
+    return forget
+
+
+def divergence(run: Run, settings: logistic.TrainSettings, set_lr) -> None:
+    fit, sug = run.fit, run.suggestion
+    lines = [_("**Training diverged.** {why}", why=tr(fit.divergence.explain(fit.settings.lr)))]
+    if sug is not None and sug.same is not None:
+        lines.append(
+            _(
+                "**A learning rate that works for this data: lr = {lr:g}** (same settings otherwise; checked: the loss "
+                "falls from {start:.4f} to {end:.4f} in {epochs:,} steps, accuracy {accuracy:.1%}).",
+                lr=sug.same.lr,
+                start=sug.same.loss_start,
+                end=sug.same.loss_end,
+                epochs=fit.settings.epochs,
+                accuracy=sug.same.accuracy_end,
+            )
+        )
+    if sug is not None and sug.same is None and sug.tried:
+        lines.append(
+            _(
+                "No smaller learning rate ({high:g} down to {low:g} tried) trains on these features as they are.",
+                high=sug.tried[0],
+                low=sug.tried[-1],
+            )
+        )
+    if sug is not None and sug.standardized is not None:
+        text = N_(
+            "Or turn on **Standardize**: the features are then on a scale of about 1, and lr = {lr:g} reaches "
+            "accuracy {accuracy:.1%} (loss {loss:.4f})."
+        )
+        if sug.same is None:
+            text = N_(
+                "Turn on **Standardize**: the features are then on a scale of about 1, and lr = {lr:g} reaches "
+                "accuracy {accuracy:.1%} (loss {loss:.4f})."
+            )
+        t = sug.standardized
+        lines.append(_(text, lr=t.lr, accuracy=t.accuracy_end, loss=t.loss_end))
+    if sug is not None and sug.same is None and sug.standardized is None:
+        lines.append(_("Standardizing does not help either: check the data (are the labels right?)."))
+    lines.append(_("Your table is unchanged; the results below are from the last run that worked."))
+    st.error("\n\n".join(lines), icon=":material/warning:")
+    fix = st.columns(3)
+    if sug is not None and sug.same is not None:
+        fix[0].button(
+            _("Use lr = {lr:g}", lr=sug.same.lr),
+            key="log_fix_lr",
+            on_click=set_lr,
+            args=(sug.same.lr, settings.standardize),
+        )
+    if sug is not None and sug.standardized is not None:
+        fix[1].button(
+            _("Standardize, lr = {lr:g}", lr=sug.standardized.lr),
+            key="log_fix_std",
+            on_click=set_lr,
+            args=(sug.standardized.lr, True),
+        )
+    if len(fit.history) > 1:
+        with st.expander(_("The loss until it blew up")):
+            st.altair_chart(
+                charts.training_curve_chart(
+                    fit.history, "loss", title=_("BCE loss before the divergence"), t=translator()
+                ),
+                width="stretch",
+            )
