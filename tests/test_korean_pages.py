@@ -84,6 +84,13 @@ def test_logistic_page_in_korean_trained_diverged_and_with_bad_uploads(korean):
     finish_jobs(at.button(key="log_train").click().run())
     assert not at.error
     assert_korean(at)
+    from tests.test_logistic_page import real_like_csv
+
+    at.file_uploader(key="log_upload").set_value(("cancer.csv", real_like_csv(rows=200, cols=6), "text/csv")).run()
+    finish_jobs(at.button(key="log_train").click().run())
+    finish_jobs(at.button(key="log_validation").click().run())
+    assert len(at.get("vega_lite_chart")) >= 7  # curves, ROC, PR, decision, the validation curve
+    assert_korean(at)
     bad_cell = b"hours,passed\n1,0\nthree,0\n3,1\n4,1\n"
     at.file_uploader(key="log_upload").set_value(("cells.csv", bad_cell, "text/csv")).run()
     assert at.error

@@ -47,13 +47,16 @@ PARTS = {"train": N_("training rows"), "test": N_("held-out rows")}
 
 def describe_settings(s: logistic.TrainSettings) -> str:
     init = _("zeros") if s.init == "zeros" else _("random, seed {seed}", seed=s.seed)
-    text = _(
-        "{optimizer}, lr {lr:g}, {epochs:,} epochs, init {init}",
-        optimizer=OPTIMIZERS[s.optimizer],
-        lr=s.lr,
-        epochs=s.epochs,
-        init=init,
-    )
+    if s.optimizer == "lbfgs":
+        text = _("L-BFGS, lr {lr:g}, at most {epochs:,} iterations, init {init}", lr=s.lr, epochs=s.epochs, init=init)
+    else:
+        text = _(
+            "{optimizer}, lr {lr:g}, {epochs:,} epochs, init {init}",
+            optimizer=OPTIMIZERS[s.optimizer],
+            lr=s.lr,
+            epochs=s.epochs,
+            init=init,
+        )
     if s.standardize:
         text += _(", standardized")
     if s.l2:
