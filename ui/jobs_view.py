@@ -74,7 +74,18 @@ def stopped_note(job: Job) -> str:
             "to follow it again.",
             others,
         )
-    return ended_badly(job) or _("The run was stopped. Press Train to run it again.")
+    return _stopped_at(job.progress())
+
+
+def _stopped_at(progress: Progress) -> str:
+    if progress.epoch is None:
+        return _("The run was stopped before it started. Press Train to run it.")
+    return _(
+        "The run was stopped at epoch {epoch:,} of {total:,}, because Stop was pressed. "
+        "Press Train to run it again from the start.",
+        epoch=progress.epoch + 1,
+        total=progress.total or progress.epoch + 1,
+    )
 
 
 def history_frame(progress: Progress) -> pd.DataFrame:
@@ -161,13 +172,5 @@ def ended_badly(job: Job) -> str | None:
             reason=reason,
         )
     if job.status == STOPPED:
-        progress = job.progress()
-        if progress.epoch is None:
-            return _("The run was stopped before it started. Press Train to run it.")
-        return _(
-            "The run was stopped at epoch {epoch:,} of {total:,}, because Stop was pressed. "
-            "Press Train to run it again from the start.",
-            epoch=progress.epoch + 1,
-            total=progress.total or progress.epoch + 1,
-        )
+        return _stopped_at(job.progress())
     return None
