@@ -2,13 +2,11 @@
 
 import streamlit as st
 
-from engine.cache import job_runner
-from engine.device import describe_device, pick_device
+from ui import links
 from ui.i18n import _, choose_language, language_selector, tr
 
 st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
 choose_language()
-job_runner()  # started with the app (it warms PyTorch up in the background), shared by every session
 
 PAGES = [
     st.Page("pages/sigmoid.py", title=_("Sigmoid explorer"), icon=":material/function:", default=True),
@@ -17,11 +15,18 @@ PAGES = [
     st.Page("pages/softmax.py", title=_("Softmax & MNIST"), icon=":material/grid_view:"),
 ]
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES)  # first, before anything slow: the first visit then shows these names at once
+
+from engine.cache import job_runner  # noqa: E402  (imports PyTorch: about 2 s the first time)
+from engine.device import describe_device, pick_device  # noqa: E402
+
+job_runner()  # started with the app (it warms PyTorch up in the background), shared by every session
 
 with st.sidebar:
     language_selector()
     st.markdown(_("**Logit Lab**: logistic and softmax regression, step by step, computed with PyTorch."))
     st.caption(_("Compute device: **{device}**", device=tr(describe_device(pick_device()))))
 
+links.begin()
 page.run()
+links.publish()  # the page's settings into the address (a page that ends early calls links.stop())

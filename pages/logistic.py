@@ -17,16 +17,15 @@ from engine import cache, course, logistic, tables
 from engine import data as datamod
 from engine.jobs import DONE
 from engine.text import N_
-from ui import jobs_view
+from ui import jobs_view, links
 from ui import logistic_results as results
 from ui import logistic_setup as setup
 from ui.app import enter_page
 from ui.binding import Binding
-from ui.editors import persistent_editor, reset_editor
+from ui.editors import is_edited, persistent_editor, reset_editor
 from ui.i18n import _, labels, tr
 from ui.state import page_state
-from ui.text import md
-from ui.uploads import Uploads, csv_upload, encoding_choice
+from ui.uploads import Uploads
 
 enter_page()
 
@@ -80,7 +79,18 @@ def prepare(frame: pd.DataFrame, features, label, dropna: bool, merge: bool, ide
 state = page_state(LogisticState)
 st.session_state.setdefault("log_source", "preset")
 st.session_state.setdefault("log_preset", course.DEFAULT_PRESET)
+asked = links.apply(
+    [
+        links.choice("source", "log_source", N_("Where the table comes from"), list(SOURCES), "preset"),
+        links.choice(
+            "preset", "log_preset", N_("Preset from the course notes"), list(course.PRESETS), course.DEFAULT_PRESET
+        ),
+    ]
+)
+if "preset" in asked:  # a link's preset brings its settings, as picking it does; the link's own come next
+    load_preset_settings()
 settings_ui.ensure(course.PRESETS[st.session_state.log_preset].settings)
+links.apply(setup.link_fields(settings_ui, course.PRESETS[st.session_state.log_preset].settings))
 
 st.title(_("Logistic regression"))
 st.caption(
@@ -128,63 +138,7 @@ if source == "preset":
     features, label, table_name = list(preset.features), preset.label, _(preset.title)
     editor_key, frame = f"log_table_{preset.key}", preset.frame()
 else:
-    upload, arrived = csv_upload(
-        state.uploads,
-        key="log_upload",
-        label=_("Upload a CSV (UTF-8 or Korean Windows cp949; comma, semicolon or tab)"),
-        help=_("One row per example: number columns as features and one column with the two classes."),
-    )
-    if upload is None:
-        st.info(
-            _(
-                "No CSV yet. Upload one above, or switch to the course presets. Each row is one example; choose the "
-                "feature columns and the label column (two classes: 0/1, yes/no, TRUE/FALSE, 합격/불합격, …) below."
-            )
-        )
-        if state.result is not None:
-            st.caption(
-                _(
-                    "Your last result (trained on {name}) is kept: it shows again with a table.",
-                    name=md(state.result.table_name),
-                )
-            )
-        st.stop()
-    if encoding_choice(state.uploads, upload, key="log_encoding"):
-        st.rerun()
-    frame, columns = upload.frame, [str(c) for c in upload.frame.columns]
-    if arrived or st.session_state.get("log_label") not in columns:
-        numeric = [c for c in columns[:-1] if pd.api.types.is_numeric_dtype(frame[c])]
-        st.session_state.log_label, st.session_state.log_features = columns[-1], numeric or columns[:-1]
-    if arrived:  # settings that train on a typical real table at the first press
-        settings_ui.push(setup.upload_defaults(len(frame)))
-    st.session_state.log_features = [c for c in st.session_state.get("log_features", []) if c in columns]
-    st.caption(
-        _(
-            "**{name}**: read as {encoding}, {delimiter}-separated; {rows:,} rows × {cols} columns.",
-            name=md(upload.name),
-            encoding=tr(upload.info.encoding),
-            delimiter=tr(upload.info.delimiter_name),
-            rows=len(frame),
-            cols=len(columns),
-        )
-    )
-    c1, c2 = st.columns([1, 2])
-    label = c1.selectbox(
-        _("Label column (the two classes)"),
-        columns,
-        key="log_label",
-        persist_state=KEEP,
-        help=_("The column to predict. It must hold exactly two different values."),
-    )
-    features = c2.multiselect(
-        _("Feature columns (numbers)"),
-        columns,
-        key="log_features",
-        persist_state=KEEP,
-        help=_("The columns the model learns from. Each must hold numbers."),
-    )
-    table_name, editor_key = upload.name, f"log_upload_{upload.file_id}_{state.uploads.read_count}"
-    table_id = (upload.file_id, state.uploads.read_count)
+    frame, features, label, table_name, editor_key, table_id = setup.upload_table(state, settings_ui, KEEP)
 
 option_cols = st.columns(2)
 dropna = option_cols[0].checkbox(
@@ -229,7 +183,7 @@ if source == "preset":
         args=(editor_key,),
         help=_("Your edits of each preset's table are kept for this session; this brings back the notes' own rows."),
     )
-setup.table_download(current, table_name, source)
+setup.table_download(current, table_name, source, source == "preset" and is_edited(editor_key, frame))
 
 prepared, data_error, data_fp = prepare(current, features, label, dropna, merge, identity)
 if isinstance(data_error, tables.LabelsDifferInCase) or merge:
@@ -261,8 +215,8 @@ if st.button(_("Train"), type="primary", key="log_train", disabled=prepared is N
     state.pending, state.notice = setup.Run(job, current_key, prepared, table_name), None
 if prepared is None:
     st.caption(_("Fix the table above to train."))
-elif state.pending is None and state.result is not None and state.result.key != current_key:
-    found = jobs_view.find(current_key)  # these data and settings were trained already: shown at once
+elif state.pending is None and (state.result is None or state.result.key != current_key):
+    found = jobs_view.find(current_key)  # trained already (here, or by anyone): shown at once
     if found is not None and found.status == DONE and not found.result.fit.diverged:
         state.result = setup.Run(found, current_key, prepared, table_name)
 
@@ -290,7 +244,7 @@ result = state.result
 if result is None:
     if state.pending is None:
         st.info(_("Press **Train** to fit the model. The results appear here and stay when you switch pages."))
-    st.stop()
+    links.stop()
 
 st.header(_("4. Results"), divider="gray")
 results.stale_notice(result, current_key, table_name)

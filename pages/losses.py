@@ -12,9 +12,10 @@ import streamlit as st
 from engine import cache, course
 from engine import losses as L
 from engine.text import N_, Msg
+from ui import links
 from ui import losses_views as views
 from ui.app import enter_page
-from ui.editors import persistent_editor, reset_editor
+from ui.editors import is_edited, persistent_editor, reset_editor
 from ui.i18n import _, labels, tr
 from ui.state import page_state
 
@@ -91,6 +92,7 @@ st.subheader(_("1 · Two losses, one dataset"))
 data_col, curve_col = st.columns([1, 2.6], gap="large")
 with data_col:
     st.session_state.setdefault("loss_data", "exam")
+    links.apply([links.choice("data", "loss_data", N_("Data"), list(DATASETS), "exam")])
     dataset = st.radio(
         _("Data"),
         list(DATASETS),
@@ -112,6 +114,8 @@ with data_col:
     st.button(
         _("Restore the original table"), key="loss_restore_data", on_click=reset_editor, args=(f"loss_table_{dataset}",)
     )
+    if is_edited(f"loss_table_{dataset}", L.DATASETS[dataset]):
+        st.caption(_("Your edits are kept for this session, but a link to this view carries the original table."))
 
 try:
     x, y = L.binary_table(table, what=Msg("Data table"))
@@ -141,12 +145,26 @@ else:
     st.session_state["loss_w0"] = min(max(float(st.session_state["loss_w0"]), -box.w_max), box.w_max)
     st.session_state["loss_b0"] = min(max(float(st.session_state["loss_b0"]), -box.b_max), box.b_max)
     st.session_state.setdefault("loss_lr", lr_hint)
+    start = preset or (0.0, 0.0)
+    asked = links.apply(
+        [
+            links.number("w", "loss_w0", N_("Start W"), -box.w_max, box.w_max, start[0], step=box.w_step),
+            links.number("b", "loss_b0", N_("Start b"), -box.b_max, box.b_max, start[1], step=box.b_step),
+            links.number("lr", "loss_lr", N_("Learning rate (lr)"), 0.0, 1e6, lr_hint),
+            links.whole("steps", "loss_steps", N_("Steps taken"), 0, MAX_STEPS, 0),
+            links.choice("psource", "loss_psource", N_("ŷ comes from"), list(views.SOURCES), "bce"),
+        ]
+    )
     w0, b0, lr = st.session_state["loss_w0"], st.session_state["loss_b0"], float(st.session_state["loss_lr"])
     sig = (xs, ys, w0, b0, lr)
     if state.sig != sig:
         new_paths(sig)
+    if asked.get("steps") and lr > 0:  # a link's steps: taken again from its start, as its sender took them
+        new_paths(sig)
+        advance(asked["steps"])
     paths = state.paths
     now = {kind: paths[kind].iloc[-1] for kind in L.LOSSES}
+    st.session_state["loss_steps"] = max(int(p["step"].iloc[-1]) for p in paths.values())
     w_view, b_view = views.view_window(box, paths)
     with curve_col:
         views.curves_over_w(xs, ys, now, w_view)

@@ -5,6 +5,8 @@ import streamlit as st
 from engine import cache
 from engine import sigmoid as sg
 from engine.charts import sigmoid as charts
+from engine.text import N_
+from ui import links
 from ui.app import enter_page
 from ui.i18n import _, n_, translator
 from ui.text import signed
@@ -22,6 +24,17 @@ DEFAULTS = {
     "sig_acts": ["sigmoid", "tanh", "ReLU"],
     "sig_stab": -1000.0,
 }
+LINK = [  # the settings a link to this page carries (ui.links): ?w=-2&b=3&x=-10&x=10 ...
+    links.number("w", "sig_w", N_("W (weight: steepness)"), -5, 5, DEFAULTS["sig_w"], step=0.1),
+    links.number("b", "sig_b", N_("b (bias: shift)"), -5, 5, DEFAULTS["sig_b"], step=0.1),
+    links.span("x", "sig_x", N_("x range"), -20, 20, DEFAULTS["sig_x"], step=0.5),
+    links.flag("wfam", "sig_wfam", N_("W = 0.5, 1, 2 (b = 0)")),
+    links.flag("bfam", "sig_bfam", N_("b = 0.5, 1, 1.5 (W = 1)")),
+    links.flag("deriv", "sig_deriv", N_("Derivative σ′(z)")),
+    links.number("probe", "sig_probe", N_("Probe a point"), -1e6, 1e6, DEFAULTS["sig_probe"]),
+    links.choices("acts", "sig_acts", N_("Functions"), list(sg.ACTIVATIONS), DEFAULTS["sig_acts"]),
+    links.number("stab", "sig_stab", N_("x (try −1000 or 1000)"), -1e30, 1e30, DEFAULTS["sig_stab"]),
+]
 THRESHOLD = 0.5
 KEEP = "session"  # widget values survive a switch to another page and back
 
@@ -33,6 +46,7 @@ def reset() -> None:
 
 for key, value in DEFAULTS.items():
     st.session_state.setdefault(key, value)
+links.apply(LINK)
 t = translator()
 
 st.title(_("Sigmoid explorer"))
@@ -98,7 +112,7 @@ with controls:
 
 if x_min >= x_max:
     st.error(_("The x range is empty: drag the two ends of the x range slider apart."))
-    st.stop()
+    links.stop()
 
 decision = sg.decision_point(w, b)
 with plot:

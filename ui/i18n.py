@@ -109,6 +109,8 @@ def choose_language() -> str:
     if asked in LANGUAGES and asked != state.get("_lang_from_url"):
         state[STATE_KEY] = asked  # a link (or an edited address) that names a language
     state["_lang_from_url"] = asked if asked in LANGUAGES else None
+    if asked is not None and asked not in LANGUAGES:
+        state["_lang_rejected"] = asked  # ui.links says so at the top of the page
     if state.get(STATE_KEY) not in LANGUAGES:
         state[STATE_KEY] = browser_language()
     if asked != state[STATE_KEY]:

@@ -15,10 +15,11 @@ from engine.charts import logistic as charts
 from engine.data import BinaryData
 from engine.jobs import Job
 from engine.text import N_
-from ui import jobs_view
+from ui import jobs_view, links
 from ui.binding import Binding
 from ui.i18n import _, labels, n_, tr, translator
 from ui.text import md
+from ui.uploads import csv_upload, encoding_choice
 
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "lbfgs": "L-BFGS"}
 INITS = {"zeros": N_("zeros (W = 0, b = 0)"), "random": N_("random (PyTorch default, seeded)")}
@@ -68,6 +69,22 @@ def upload_defaults(n_rows: int) -> logistic.TrainSettings:
     )
 
 
+def link_fields(bind: Binding, defaults: logistic.TrainSettings) -> list:
+    """The training settings a link to the page carries (``ui.links``), each omitted while it is ``defaults``'."""
+    k, d = bind.key, defaults
+    return [
+        links.number("lr", k("lr"), N_("Learning rate"), 1e-6, 1e4, d.lr),
+        links.whole("epochs", k("epochs"), N_("Epochs (optimizer steps)"), 1, logistic.MAX_EPOCHS, d.epochs),
+        links.choice("optimizer", k("optimizer"), N_("Optimizer"), list(OPTIMIZERS), d.optimizer),
+        links.choice("init", k("init"), N_("Initial W and b"), list(INITS), d.init),
+        links.whole("seed", k("seed"), N_("Seed"), 0, 2**31 - 1, d.seed),
+        links.flag("standardize", k("standardize"), N_("Standardize features"), d.standardize),
+        links.number("l2", k("l2"), N_("L2 strength λ"), 0.0, 1e4, d.l2),
+        links.number("holdout", k("holdout"), N_("Hold out for testing"), 0.0, logistic.MAX_HOLDOUT, d.holdout),
+        links.flag("dropna", "log_dropna", N_("Drop rows with missing values (in the chosen columns)")),
+    ]
+
+
 # --- data and settings ----------------------------------------------------------------------
 
 
@@ -81,16 +98,86 @@ def editor_columns(frame: pd.DataFrame) -> dict:
     return out
 
 
-def table_download(frame: pd.DataFrame, name: str, source: str) -> None:
+def table_download(frame: pd.DataFrame, name: str, source: str, edited: bool) -> None:
     stem = name.rsplit(".", 1)[0] if source == "upload" else "table"
-    st.download_button(
-        _("Download this table (CSV)"),
-        data=lambda: export.csv_bytes(frame),
-        file_name=_("{name}_table.csv", name=stem),
-        mime="text/csv",
-        key="log_download_table",
-        on_click="ignore",
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.download_button(
+            _("Download this table (CSV)"),
+            data=lambda: export.csv_bytes(frame),
+            file_name=_("{name}_table.csv", name=stem),
+            mime="text/csv",
+            key="log_download_table",
+            on_click="ignore",
+        )
+        if source == "upload":
+            st.caption(_("A link to this view carries the settings, not the uploaded file: share the file with it."))
+        elif edited:
+            st.caption(_("A link to this view carries the notes' table, not your edits: download it to share them."))
+
+
+def upload_table(state, bind: Binding, keep: str):
+    """The "Upload a CSV" source: the upload, its encoding and the choice of columns.
+
+    Returns (frame, features, label, table name, editor key, table id); stops the page while no file is there.
+    """
+    upload, arrived = csv_upload(
+        state.uploads,
+        key="log_upload",
+        label=_("Upload a CSV (UTF-8 or Korean Windows cp949; comma, semicolon or tab)"),
+        help=_("One row per example: number columns as features and one column with the two classes."),
     )
+    if upload is None:
+        st.info(
+            _(
+                "No CSV yet. Upload one above, or switch to the course presets. Each row is one example; choose the "
+                "feature columns and the label column (two classes: 0/1, yes/no, TRUE/FALSE, 합격/불합격, …) below."
+            )
+        )
+        if state.result is not None:
+            st.caption(
+                _(
+                    "Your last result (trained on {name}) is kept: it shows again with a table.",
+                    name=md(state.result.table_name),
+                )
+            )
+        links.stop()
+    if encoding_choice(state.uploads, upload, key="log_encoding"):
+        st.rerun()
+    frame, columns = upload.frame, [str(c) for c in upload.frame.columns]
+    if arrived or st.session_state.get("log_label") not in columns:
+        numeric = [c for c in columns[:-1] if pd.api.types.is_numeric_dtype(frame[c])]
+        st.session_state.log_label, st.session_state.log_features = columns[-1], numeric or columns[:-1]
+    if arrived:  # settings that train on a typical real table at the first press
+        bind.push(upload_defaults(len(frame)))
+    st.session_state.log_features = [c for c in st.session_state.get("log_features", []) if c in columns]
+    st.caption(
+        _(
+            "**{name}**: read as {encoding}, {delimiter}-separated; {rows:,} rows × {cols} columns.",
+            name=md(upload.name),
+            encoding=tr(upload.info.encoding),
+            delimiter=tr(upload.info.delimiter_name),
+            rows=len(frame),
+            cols=len(columns),
+        )
+    )
+    c1, c2 = st.columns([1, 2])
+    label = c1.selectbox(
+        _("Label column (the two classes)"),
+        columns,
+        key="log_label",
+        persist_state=keep,
+        help=_("The column to predict. It must hold exactly two different values."),
+    )
+    features = c2.multiselect(
+        _("Feature columns (numbers)"),
+        columns,
+        key="log_features",
+        persist_state=keep,
+        help=_("The columns the model learns from. Each must hold numbers."),
+    )
+    table_name, editor_key = upload.name, f"log_upload_{upload.file_id}_{state.uploads.read_count}"
+    table_id = (upload.file_id, state.uploads.read_count)
+    return frame, features, label, table_name, editor_key, table_id
 
 
 def data_summary(data: BinaryData, dropna: bool) -> None:
