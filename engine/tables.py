@@ -106,6 +106,75 @@ class Checked:
     notes: list[Msg] = field(default_factory=list)
 
 
+def _kept_rows(table: pd.DataFrame, blanks: dict, what, min_rows: int, dropna: bool) -> tuple[np.ndarray, int, int]:
+    """The rows to check (positions), how many were skipped as wholly blank and how many dropped for a blank cell."""
+    masks = list(blanks.values())
+    all_blank = np.logical_and.reduce(masks) if masks else np.zeros(len(table), bool)
+    any_blank = np.logical_or.reduce(masks) if masks else np.zeros(len(table), bool)
+    keep = ~all_blank
+    dropped = 0
+    if dropna:
+        dropped = int((any_blank & keep).sum())
+        keep &= ~any_blank
+    rows = np.flatnonzero(keep)
+    if len(rows) < min_rows:
+        raise TableError(_too_few(what, len(rows), min_rows, dropped))
+    return rows, int(all_blank.sum()), dropped
+
+
+def _checks(values: np.ndarray, blank: np.ndarray, kind: str, fixes: tuple[str, str], float32: bool, top: int):
+    """(cells that fail, fix, message) for one column's values; ``fixes``: the advice for a blank and a non-number."""
+    finite = np.isfinite(values)
+    checks = [
+        (blank, fixes[0], N_("Row {row}, column '{column}' is empty.")),
+        (
+            np.isnan(values) & ~blank,
+            fixes[1],
+            N_("Row {row}, column '{column}' holds '{value}', which is not a number."),
+        ),
+        (np.isinf(values), "inf", N_("Row {row}, column '{column}' holds an infinite value.")),
+    ]
+    if float32 and kind == NUMBER:
+        too_big = N_("Row {row}, column '{column}' holds a number too large for float32 (beyond ±3.4e38).")
+        checks.append((finite & (np.abs(values) > FLOAT32_MAX), "big", too_big))
+    with np.errstate(invalid="ignore"):
+        if kind == BINARY:
+            bad = finite & ~np.isin(values, (0.0, 1.0))
+            checks.append((bad, BINARY, N_("Row {row}, column '{column}' holds {value}, but a label must be 0 or 1.")))
+        elif kind == CLASS:
+            bad = finite & ((values != np.round(values)) | (values < 0) | (values > top))
+            message = N_(
+                "Row {row}, column '{column}' holds {value}, which is not a class: classes are whole numbers from 0 "
+                "to {top}."
+            )
+            checks.append((bad, CLASS, message))
+        elif kind == PROBABILITY:
+            bad = finite & ~((values > 0) & (values < 1))
+            message = N_("Row {row}, column '{column}' holds {value}, which is not a probability between 0 and 1.")
+            checks.append((bad, PROBABILITY, message))
+    return checks
+
+
+def _problems_error(problems: list, total: int, what: Msg | None) -> TableError:
+    """One error for the first problem (by row, then column), naming how many more there are and a few of them."""
+    problems.sort(key=lambda p: (p[0], p[1]))
+    first = problems[0]
+    text = Msg("{problem} {fix}", problem=first[3], fix=_FIX[first[2]])
+    if total > 1:
+        more = [p[3] for p in problems[1:SHOWN_PROBLEMS]]
+        text = Msg(
+            "{first} ({others})",
+            first=text,
+            others=NMsg(
+                "{n} more cell has a problem: {shown}",
+                "{n} more cells have a problem, among them: {shown}",
+                total - 1,
+                shown=join(more, " "),
+            ),
+        )
+    return TableError(_prefix(what, text))
+
+
 def check_table(
     df: pd.DataFrame,
     spec: Mapping[str, str],
@@ -129,101 +198,28 @@ def check_table(
         raise TableError(_prefix(what, Msg("the column(s) {names} are missing.", names=", ".join(map(repr, missing)))))
     table = df[list(spec)].reset_index(drop=True)
     blanks = {c: blank_mask(table[c]) for c in spec}
-    all_blank = np.logical_and.reduce(list(blanks.values())) if spec else np.zeros(len(table), bool)
-    any_blank = np.logical_or.reduce(list(blanks.values())) if spec else np.zeros(len(table), bool)
-    keep = ~all_blank
-    skipped = int(all_blank.sum())
-    dropped = 0
-    if dropna:
-        dropped = int((any_blank & keep).sum())
-        keep &= ~any_blank
-    rows = np.flatnonzero(keep)
-    if len(rows) < min_rows:
-        raise TableError(_too_few(what, len(rows), min_rows, dropped))
+    rows, skipped, dropped = _kept_rows(table, blanks, what, min_rows, dropna)
 
     problems: list[tuple[int, int, str, Msg]] = []  # (row, column position, fix, problem)
-    total = 0
+    total, top = 0, (n_classes or 1) - 1
     columns: dict[str, np.ndarray] = {}
     for position, (name, kind) in enumerate(spec.items()):
         if kind == LABEL:
             continue
         series = table[name].iloc[rows]
         values = _numbers(series)
-        blank = blanks[name][rows]
-        checks = [
-            (blank, "empty_drop" if can_drop else "empty", N_("Row {row}, column '{column}' is empty.")),
-            (
-                np.isnan(values) & ~blank,
-                "nan_feature" if name in features else "nan",
-                N_("Row {row}, column '{column}' holds '{value}', which is not a number."),
-            ),
-            (np.isinf(values), "inf", N_("Row {row}, column '{column}' holds an infinite value.")),
-        ]
-        finite = np.isfinite(values)
-        if float32 and kind == NUMBER:
-            checks.append(
-                (
-                    finite & (np.abs(values) > FLOAT32_MAX),
-                    "big",
-                    N_("Row {row}, column '{column}' holds a number too large for float32 (beyond ±3.4e38)."),
-                )
-            )
-        with np.errstate(invalid="ignore"):
-            if kind == BINARY:
-                bad = finite & ~np.isin(values, (0.0, 1.0))
-                checks.append(
-                    (bad, BINARY, N_("Row {row}, column '{column}' holds {value}, but a label must be 0 or 1."))
-                )
-            elif kind == CLASS:
-                top = (n_classes or 1) - 1
-                bad = finite & ((values != np.round(values)) | (values < 0) | (values > top))
-                checks.append(
-                    (
-                        bad,
-                        CLASS,
-                        N_(
-                            "Row {row}, column '{column}' holds {value}, which is not a class: classes are whole "
-                            "numbers from 0 to {top}."
-                        ),
-                    )
-                )
-            elif kind == PROBABILITY:
-                bad = finite & ~((values > 0) & (values < 1))
-                checks.append(
-                    (
-                        bad,
-                        PROBABILITY,
-                        N_("Row {row}, column '{column}' holds {value}, which is not a probability between 0 and 1."),
-                    )
-                )
-        for mask, fix, message in checks:
+        fixes = ("empty_drop" if can_drop else "empty", "nan_feature" if name in features else "nan")
+        for mask, fix, message in _checks(values, blanks[name][rows], kind, fixes, float32, top):
             hits = np.flatnonzero(mask)
             total += len(hits)
             for i in hits[:SHOWN_PROBLEMS]:
                 raw = series.iloc[i]
                 shown = _cell(raw) if isinstance(raw, str) else _Number(values[i])
-                top = (n_classes or 1) - 1
-                problems.append(
-                    (int(rows[i]), position, fix, Msg(message, row=int(rows[i]) + 1, column=name, value=shown, top=top))
-                )
+                problem = Msg(message, row=int(rows[i]) + 1, column=name, value=shown, top=top)
+                problems.append((int(rows[i]), position, fix, problem))
         columns[name] = values
     if problems:
-        problems.sort(key=lambda p: (p[0], p[1]))
-        first = problems[0]
-        text = Msg("{problem} {fix}", problem=first[3], fix=_FIX[first[2]])
-        if total > 1:
-            more = [p[3] for p in problems[1:SHOWN_PROBLEMS]]
-            text = Msg(
-                "{first} ({others})",
-                first=text,
-                others=NMsg(
-                    "{n} more cell has a problem: {shown}",
-                    "{n} more cells have a problem, among them: {shown}",
-                    total - 1,
-                    shown=join(more, " "),
-                ),
-            )
-        raise TableError(_prefix(what, text))
+        raise _problems_error(problems, total, what)
 
     classes = None
     for name, kind in spec.items():

@@ -362,7 +362,8 @@ def test_predictions_frame_equation_and_weights_json():
     fit = train_preset("exam")
     X, y, _ = preset_xy("exam")
     frame = lg.predictions_frame(fit, X, y, ["score"], ("불합격", "합격"))
-    assert list(frame.columns) == ["score", "label", "y", "P(합격)", "predicted", "correct"]
+    assert list(frame.columns) == ["score", "label", "y", "P(합격)", "predicted", "correct", "split"]
+    assert set(frame["split"]) == {"train"}  # no split given: every row trained
     assert frame["label"].tolist() == ["불합격"] * 3 + ["합격"] * 3
     assert frame["correct"].tolist() == ["✓"] * 6
     assert frame["P(합격)"].to_numpy() == pytest.approx(fit.predict_proba(X))
@@ -378,13 +379,22 @@ def test_predictions_frame_never_overwrites_a_feature_column():
     fit = train_preset("table_6x2")
     names = ["y", "label"]
     frame = lg.predictions_frame(fit, X62, Y6, names, ("0", "1"))
-    assert list(frame.columns) == ["y", "label", "label (true class)", "y (0/1 label)", "P(1)", "predicted", "correct"]
+    assert list(frame.columns) == [
+        "y",
+        "label",
+        "label (true class)",
+        "y (0/1 label)",
+        "P(1)",
+        "predicted",
+        "correct",
+        "split",
+    ]
     assert frame["y"].tolist() == [row[0] for row in X62] and frame["label"].tolist() == [row[1] for row in X62]
     assert frame["y (0/1 label)"].tolist() == Y6 and frame["label (true class)"].tolist() == [str(v) for v in Y6]
     assert lg.prediction_columns(names, ("0", "1"))["y"] == "y (0/1 label)"
     crowded = ["predicted", "predicted class", "P(1)"]
     frame = lg.predictions_frame(lg.train_logistic(X63, Y6, lr=1.0, epochs=50), X63, Y6, crowded, ("0", "1"))
-    assert frame.columns.is_unique and len(frame.columns) == 3 + 5
+    assert frame.columns.is_unique and len(frame.columns) == 3 + 6
     assert frame[crowded].to_numpy().tolist() == X63
     assert lg.prediction_columns([*crowded, "correct"], ("0", "1")) == {
         "label": "label",
@@ -392,6 +402,7 @@ def test_predictions_frame_never_overwrites_a_feature_column():
         "p": "P(1) (model)",
         "predicted": "predicted class 2",
         "correct": "correct (✓/✗)",
+        "split": "split",
     }
 
 
