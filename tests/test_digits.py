@@ -423,3 +423,40 @@ def test_a_scribble_over_the_whole_canvas_is_refused():
 def test_something_that_is_not_a_canvas_gets_a_plain_message():
     with pytest.raises(digits.ImageError, match="could not be read"):
         digits.digit_from_canvas(np.zeros((280, 280), dtype=np.uint8))
+
+
+# --- Strokes as the app's canvas sends them: a black pen on opaque white paper -------------------
+
+
+def white_canvas() -> Image.Image:
+    return canvas(background=(255, 255, 255, 255))
+
+
+def test_bar_and_ring_drawn_on_the_white_canvas_match_their_pictures():
+    bar = white_canvas()
+    ImageDraw.Draw(bar).rectangle([60, 40, 79, 239], fill=(0, 0, 0, 255))  # the vertical bar, as a stroke
+    ring_drawing = white_canvas()
+    ImageDraw.Draw(ring_drawing).ellipse([50, 50, 230, 230], outline=(0, 0, 0, 255), width=18)
+    for drawing, picture in ((bar, vertical_bar()), (ring_drawing, ring())):
+        digit = digits.digit_from_canvas(canvas_array(drawing))
+        assert digit.inverted and digit.format == "canvas"  # the light paper was taken as paper
+        same = digits.prepare_digit(png_bytes(picture)).image
+        assert np.abs(digit.image.astype(int) - same.astype(int)).mean() < 3
+        cy, cx = centre_of_mass(digit.image)
+        assert abs(cy - 13.5) <= 0.5 and abs(cx - 13.5) <= 0.5
+
+
+def test_a_small_thin_off_centre_stroke_is_centred_and_scaled_like_mnist():
+    small = white_canvas()
+    ImageDraw.Draw(small).line([(200, 20), (260, 20), (225, 100)], fill=(0, 0, 0, 255), width=4)  # top right corner
+    big = white_canvas()
+    ImageDraw.Draw(big).line([(40, 30), (250, 30), (128, 270)], fill=(0, 0, 0, 255), width=14)
+    for drawing in (small, big):
+        digit = digits.digit_from_canvas(canvas_array(drawing))
+        img = digit.image
+        rows, cols = np.flatnonzero(img.max(axis=1) > 50), np.flatnonzero(img.max(axis=0) > 50)
+        assert 19 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= 21  # scaled into the 20 x 20 box
+        cy, cx = centre_of_mass(img)
+        assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1  # centred by mass, wherever it was drawn
+    steps = digits.digit_from_canvas(canvas_array(small)).steps
+    assert steps.cropped.shape[0] < 100 and max(steps.box20.shape) == 20  # enlarged from under 100 px to 20

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import sys
+import threading
+import types
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from engine import course, mnist
+from engine import course, digits, evidence, mnist
 from engine import softmax as sm
-from tests.helpers import chart_data, finish_jobs, metrics
+from tests.helpers import chart_data, finish_jobs, metrics, page_state
 from tests.tiny_mnist import write_tiny_mnist
 
 N_TEST = 100
@@ -30,7 +33,8 @@ def train_calls(monkeypatch):
     real = sm.train_softmax
 
     def counting(*args, **kwargs):
-        calls.append(kwargs.get("n_classes"))
+        if threading.current_thread().name != "logitlab-warm-up":  # the job runner's PyTorch warm-up is no run
+            calls.append(kwargs.get("n_classes"))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sm, "train_softmax", counting)
@@ -375,3 +379,160 @@ def test_a_run_that_fails_says_so_and_the_page_keeps_working(app, tiny_root, mon
     assert "Training failed: something unexpected went wrong (RuntimeError)" in at.warning[0].value
     assert "out of memory" not in texts(at)  # no traceback or internals on the page
     monkeypatch.undo()
+
+
+# --- draw a digit: the canvas and the evidence maps ----------------------------------------------
+
+
+class FakeCanvas:
+    """Stands in for ``streamlit_drawable_canvas`` (AppTest cannot run the custom component): ``st_canvas``
+    returns what the real one returns after a stroke, an object whose ``image_data`` is the RGBA drawing."""
+
+    def __init__(self) -> None:
+        self.drawing: np.ndarray | None = None
+        self.calls: list[dict] = []
+
+    def st_canvas(self, **kwargs):
+        self.calls.append(kwargs)
+        return types.SimpleNamespace(image_data=None if self.drawing is None else self.drawing.copy())
+
+
+@pytest.fixture
+def canvas(monkeypatch):
+    fake = FakeCanvas()
+    module = types.ModuleType("streamlit_drawable_canvas")
+    module.st_canvas = fake.st_canvas
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", module)  # the page imports it when it draws
+    return fake
+
+
+def canvas_drawing(*lines, width=20) -> np.ndarray:
+    """Strokes as the canvas sends them: black pen on the opaque white 280 x 280 canvas, RGBA uint8."""
+    img = Image.new("RGBA", (280, 280), (255, 255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    for line in lines:
+        draw.line(line, fill=(0, 0, 0, 255), width=width, joint="curve")
+    return np.asarray(img, dtype=np.uint8).copy()
+
+
+SEVEN = [(60, 50), (210, 50), (120, 240)]
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def trained_fit(at):
+    return page_state(at, "SoftmaxState").mnist_job.result
+
+
+def test_canvas_before_training_offers_train_with_the_defaults_and_it_trains(app, tiny_root, train_calls, canvas):
+    at = open_mnist(app)
+    at.number_input(key="smx_m_epochs").set_value(3).run()
+    assert "Draw a digit" in [s.value for s in at.subheader]
+    assert any("once a model is trained" in i.value for i in at.info)
+    assert not canvas.calls  # no canvas without a model
+    finish_jobs(at.button(key="smx_d_train").click().run())
+    assert not at.exception and train_calls == [10]
+    assert at.number_input(key="smx_m_epochs").value == 15  # the defaults, in the widgets too
+    assert trained_fit(at).history["epoch"].max() == 14
+    assert "test accuracy" in metrics(at) and "settings changed" not in texts(at)
+    assert canvas.calls and canvas.calls[-1]["update_streamlit"] and canvas.calls[-1]["return_image_data"]
+    assert "Nothing is drawn yet: draw one digit on the canvas." in [i.value for i in at.info]
+
+
+def test_train_with_the_defaults_finds_a_run_someone_finished(app, tiny_root, train_calls, canvas):
+    first, second = open_mnist(app), open_mnist(app)
+    second.number_input(key="smx_m_epochs").set_value(2).run()
+    finish_jobs(first.button(key="smx_m_train").click().run())  # the defaults, trained in another session
+    second.run()
+    assert second.button(key="smx_d_train")  # this session has no model yet
+    second.button(key="smx_d_train").click().run()
+    assert not second.exception and train_calls == [10]  # shown at once, not trained again
+    assert metrics(second)["test accuracy"] == metrics(first)["test accuracy"]
+
+
+def test_empty_canvas_a_dot_and_a_scribble_get_plain_messages(app, tiny_root, canvas):
+    at = open_mnist(app)
+    finish_jobs(at.button(key="smx_m_train").click().run())
+    canvas.drawing = canvas_drawing()  # cleared: all white
+    at.run()
+    assert not at.exception and "Nothing is drawn yet: draw one digit on the canvas." in [i.value for i in at.info]
+    assert "prediction" not in metrics(at)
+    canvas.drawing = canvas_drawing([(140, 140), (141, 141)])
+    at.run()
+    assert not at.exception and any("only a dot" in w.value for w in at.warning)
+    canvas.drawing = canvas_drawing(*[[(0, y), (279, y + 10)] for y in range(0, 280, 16)], width=18)
+    at.run()
+    assert not at.exception and any("covers almost the whole canvas" in w.value for w in at.warning)
+    assert not at.error and "prediction" not in metrics(at)
+
+
+def test_a_drawing_is_converted_read_and_explained(app, tiny_root, canvas):
+    at = open_mnist(app)
+    finish_jobs(at.button(key="smx_m_train").click().run())
+    canvas.drawing = canvas_drawing(SEVEN)
+    at.run()
+    assert not at.exception
+    fit = trained_fit(at)
+    digit = digits.digit_from_canvas(canvas.drawing)
+    found = evidence.explain_digit(fit, digit.image)
+    m = metrics(at)
+    assert m["prediction"] == str(found.predicted) and m["probability"] == f"{found.probabilities.max():.1%}"
+    shown = images(at)
+    assert shown["as drawn, 280\u00a0×\u00a0280"] == 4  # the four steps in one row
+    captions = next(img.captions for img in at.get("image") if img.captions and img.captions[0].startswith("as drawn"))
+    assert captions[3] == "centred by mass, 28\u00a0×\u00a028"
+    probabilities = [df for df in chart_frames(at) if "probability" in df.columns and len(df) == 10]
+    assert len(probabilities) == 2  # the random test digit's and the drawing's
+    assert np.allclose(probabilities[1]["probability"], found.probabilities)
+
+    # why: the evidence maps of the answer and the runner-up, their sums and the model's logits
+    a, b = found.first, found.second
+    text = texts(at)
+    for c in (a, b):
+        k = str(c.k).translate(SUBSCRIPT)
+        assert abs(c.score - c.logit) < 1e-4
+        assert f"Σ W{k} ⊙ x + b{k} = {c.total:.3f}" in text and f"= **{c.score:.3f}**" in text
+        assert f"the model's logit: z{k} = **{c.logit:.3f}**" in text
+        assert f"evidence for {c.k}: W{k} ⊙ x" in shown
+    assert f"**Why {a.k} and not {b.k}?**" in text
+    assert f"= **{found.score_gap:.3f}** = z{str(a.k).translate(SUBSCRIPT)}" in text
+    assert "Why it can still read your digit wrong" in text
+    table = next(d.value for d in at.dataframe if "logit" in d.value.columns)
+    assert np.abs(table["score"] - table["logit"]).max() < 1e-4 and list(table["digit"]) == list(range(10))
+
+    # a thin pen: processed the same way, and the page says why it may fail
+    canvas.drawing = canvas_drawing(SEVEN, width=6)
+    at.run()
+    assert not at.exception and "prediction" in metrics(at)
+    assert any("thinner than in 99 % of MNIST's digits" in i.value for i in at.info)
+
+
+def test_clear_starts_a_new_empty_canvas(app, tiny_root, canvas):
+    at = open_mnist(app)
+    finish_jobs(at.button(key="smx_m_train").click().run())
+    canvas.drawing = canvas_drawing(SEVEN)
+    at.run()
+    first_key = canvas.calls[-1]["key"]
+    canvas.drawing = None  # what the new canvas sends before its first stroke
+    at.button(key="smx_d_clear").click().run()
+    assert not at.exception and canvas.calls[-1]["key"] != first_key
+    assert "prediction" not in metrics(at)
+    at.slider(key="smx_d_pen").set_value(30).run()
+    assert canvas.calls[-1]["stroke_width"] == 30
+
+
+def test_the_random_digit_and_an_upload_are_explained_too(app, tiny_root, canvas):
+    at = open_mnist(app)
+    finish_jobs(at.button(key="smx_m_train").click().run())
+    fit = trained_fit(at)
+    data = mnist.load_mnist(tiny_root)
+    index = course.tutorial_digit_index(N_TEST)
+    found = evidence.explain_digit(fit, data.test_images[index].numpy())
+    labels = [e.label for e in at.get("expander")]
+    assert f"Why {found.predicted}? Each pixel's evidence" in labels
+    assert f"the model's logit: z{str(found.predicted).translate(SUBSCRIPT)} = **{found.first.logit:.3f}**" in texts(at)
+    at.file_uploader(key="smx_upload").set_value(("seven.png", digit_png(), "image/png")).run()
+    assert not at.exception
+    upload = evidence.explain_digit(fit, digits.prepare_digit(digit_png()).image)
+    assert [e.label for e in at.get("expander")].count(f"Why {upload.predicted}? Each pixel's evidence") >= 1
+    assert "as drawn, 120\u00a0×\u00a0160" in images(at)  # the upload's steps, in its why view
+    assert f"z{str(upload.predicted).translate(SUBSCRIPT)} = **{upload.first.logit:.3f}**" in texts(at)

@@ -177,3 +177,54 @@ def colorbar_image(width: int = 280, height: int = 14):
     """A horizontal strip from -vmax (blue) through 0 (white) to +vmax (red)."""
     strip = diverging_rgb(np.linspace(-1.0, 1.0, width), 1.0)
     return np.repeat(strip[None, :, :], height, axis=0)
+
+
+# --- A learner's digit: the conversion's steps and the evidence maps -----------------------------
+
+FRAME_GRAY = 232  # the padding around a step's picture: light gray, so white paper shows where it ends
+
+
+def step_image(pixels, side: int = 112):
+    """A conversion step (float 0..1 or uint8, white ink on black, any size) as dark ink on white paper,
+    fitted into a ``side`` x ``side`` square (aspect kept; small pictures enlarged by whole pixels,
+    nearest neighbour, so 20 x 20 still looks like 400 pixels) on light gray."""
+    from PIL import Image
+
+    a = np.asarray(pixels)
+    ink = a.astype(np.float64) / 255.0 if a.dtype == np.uint8 else np.clip(a.astype(np.float64), 0.0, 1.0)
+    paper = np.rint(255 * (1.0 - ink)).astype(np.uint8)
+    h, w = paper.shape
+    if max(h, w) <= side // 2:
+        k = side // max(h, w)
+        paper = np.kron(paper, np.ones((k, k), dtype=np.uint8))
+    elif max(h, w) > side:
+        scale = side / max(h, w)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        paper = np.asarray(Image.fromarray(paper).resize(size, Image.Resampling.BOX))
+    h, w = paper.shape
+    out = np.full((side, side), FRAME_GRAY, dtype=np.uint8)
+    top, left = (side - h) // 2, (side - w) // 2
+    out[top : top + h, left : left + w] = paper
+    return out
+
+
+def evidence_scale(maps, quantile: float = 0.99) -> float:
+    """One symmetric colour scale for several evidence maps: the ``quantile`` of |value| over the pixels
+    that carry any evidence (the ones with ink), so a few extreme pixels do not wash out the rest."""
+    values = np.abs(np.concatenate([np.asarray(m, dtype=np.float64).ravel() for m in maps]))
+    values = values[values > 0]
+    return float(np.quantile(values, quantile)) if values.size else 0.0
+
+
+def evidence_images(maps, scale: int = 6, quantile: float = 0.99) -> tuple[list, float]:
+    """Evidence maps (W_k ⊙ x, 28 x 28 each) as blue - white - red images on one shared scale.
+
+    Red: the pixel adds to the score, blue: it takes away, white: nothing (no ink there). Returns
+    the images (enlarged ``scale`` times, nearest neighbour) and ``vmax``, where colour is full.
+    """
+    vmax = evidence_scale(maps, quantile)
+    images = []
+    for m in maps:
+        rgb = diverging_rgb(np.asarray(m, dtype=np.float64), vmax)
+        images.append(np.kron(rgb, np.ones((scale, scale, 1), dtype=np.uint8)) if scale > 1 else rgb)
+    return images, vmax
