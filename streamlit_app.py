@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/logistic.py", title=_("Logistic regression"), icon=":material/scatter_plot:"),
     st.Page("pages/losses.py", title=_("Loss comparison"), icon=":material/trending_down:"),
     st.Page("pages/softmax.py", title=_("Softmax & MNIST"), icon=":material/grid_view:"),
+    st.Page("pages/softmax_plane.py", title=_("Softmax on a plane"), icon=":material/scatter_plot:"),
 ]
 
 page = st.navigation(PAGES)  # first, before anything slow: the first visit then shows these names at once

@@ -82,6 +82,13 @@ def _softmax_mnist(at: AppTest) -> None:
     _train(at, "smx_m_train")
 
 
+def _plane_500(at: AppTest) -> None:
+    """Softmax on a plane: 500 points (blobs, 3 classes) and a Run of 300 steps, so the trained regions are drawn."""
+    at.number_input(key="pln_points").set_value(500).run()
+    at.toggle(key="pln_slow").set_value(False).run()
+    _train(at, "pln_run")
+
+
 # (page path for switch_page, title, set-up run before timing)
 PAGES = [
     ("pages/sigmoid.py", "Sigmoid explorer", _nothing),
@@ -90,6 +97,7 @@ PAGES = [
     ("pages/losses.py", "Loss comparison (30 steps taken)", _loss_steps),
     ("pages/softmax.py", "Softmax & MNIST: small table", _softmax_table),
     ("pages/softmax.py", "Softmax & MNIST: MNIST tab", _softmax_mnist),
+    ("pages/softmax_plane.py", "Softmax on a plane (500, trained)", _plane_500),
 ]
 
 
