@@ -195,7 +195,8 @@ def check_table(
     """
     missing = [c for c in spec if c not in df.columns]
     if missing:
-        raise TableError(_prefix(what, Msg("the column(s) {names} are missing.", names=", ".join(map(repr, missing)))))
+        text = Msg("the column(s) {names} are missing.", names=", ".join(map(repr, missing)))  # (own line: Babel
+        raise TableError(_prefix(what, text))  # finds no message nested in a keyword's call)
     table = df[list(spec)].reset_index(drop=True)
     blanks = {c: blank_mask(table[c]) for c in spec}
     rows, skipped, dropped = _kept_rows(table, blanks, what, min_rows, dropna)

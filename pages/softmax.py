@@ -15,7 +15,7 @@ import streamlit as st
 from engine import cache, course, mnist
 from engine import softmax as sm
 from engine.jobs import DONE, Job
-from ui import jobs_view
+from ui import draw_views, jobs_view, links
 from ui import mnist_views as mv
 from ui import softmax_views as sv
 from ui.app import enter_page
@@ -26,8 +26,6 @@ from ui.state import page_state
 
 enter_page()
 
-OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
-BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
 KEEP = "session"
 table_ui = Binding("smx_t", sm.TableSettings())
 mnist_ui = Binding("smx_m", sm.MnistSettings())
@@ -55,9 +53,20 @@ def forget_mnist_run() -> None:
     state.mnist_notice, state.mnist_job = jobs_view.stopped_note(state.mnist_job), None
 
 
+def train_defaults(data: mnist.MnistData, key_head: tuple) -> None:
+    """The canvas section's "Train with the defaults": the default settings into the widgets, and their run."""
+    defaults = sm.MnistSettings()
+    mnist_ui.push(defaults)
+    state.mnist_job = jobs_view.start(
+        (*key_head, defaults), partial(sm.train_mnist, data, defaults), total=defaults.epochs
+    )
+    state.mnist_notice = None
+
+
 state = page_state(SoftmaxState)
 table_ui.ensure()
 mnist_ui.ensure()
+asked = links.apply(sv.link_fields(table_ui, mnist_ui, mv.BATCH_SIZES))
 st.title(_("Softmax regression & MNIST"))
 st.caption(
     _(
@@ -69,10 +78,14 @@ st.caption(
 # st.tabs has no persist_state: bring the last open tab back after a switch to another page.
 labels = [_("Small table"), "MNIST"]
 saved = st.session_state.get("smx_tab_saved")
-if "smx_tab" not in st.session_state and saved is not None:
+if "tab" in asked:  # a link's tab
+    saved = sv.TABS.index(asked["tab"])
+    st.session_state["smx_tab"] = labels[saved]
+elif "smx_tab" not in st.session_state and saved is not None:
     st.session_state["smx_tab"] = labels[saved]
 table_tab, mnist_tab = st.tabs(labels, key="smx_tab", on_change="rerun")
 st.session_state["smx_tab_saved"] = int(mnist_tab.open)
+st.session_state[sv.TAB_KEY] = sv.TABS[int(mnist_tab.open)]
 
 # --- Small table ---------------------------------------------------------------------------------
 
@@ -103,37 +116,7 @@ def small_table() -> None:
             },
         )
     with right:
-        c1, c2 = st.columns(2)
-        c1.number_input(
-            _("Learning rate"),
-            min_value=1e-4,
-            max_value=10.0,
-            step=0.05,
-            format="%.4f",
-            key="smx_t_lr",
-            persist_state=KEEP,
-        )
-        c2.number_input(
-            _("Steps (full batch)"),
-            min_value=1,
-            max_value=20000,
-            step=100,
-            key="smx_t_steps",
-            persist_state=KEEP,
-            help=_("The notes run epochs 0…1000: 1001 steps on the whole table."),
-        )
-        c1.number_input(_("Seed"), min_value=0, max_value=2**31 - 1, step=1, key="smx_t_seed", persist_state=KEEP)
-        c2.radio(
-            _("Optimizer"),
-            list(OPTIMIZERS),
-            format_func=OPTIMIZERS.get,
-            horizontal=True,
-            key="smx_t_optimizer",
-            persist_state=KEEP,
-        )
-        b1, b2 = st.columns(2)
-        train = b1.button(_("Train"), type="primary", key="smx_t_train", width="stretch")
-        b2.button(_("Reset to the notes"), key="smx_t_reset", on_click=reset_table, width="stretch")
+        train = sv.table_settings(KEEP, on_reset=reset_table)
     try:
         X, y, n_classes, notes = sm.table_xy(edited)
     except sm.TableError as exc:
@@ -149,10 +132,8 @@ def small_table() -> None:
         state.table_run, state.table_notice = sv.TableRun(job, key, X, y, settings), None
     elif train:
         st.warning(_("Nothing was trained: fix the table first."))
-    elif (
-        key is not None and state.table_run is not None and state.table_run.job.finished and state.table_run.key != key
-    ):
-        found = jobs_view.find(key)  # these settings were trained already: shown at once
+    elif key is not None and (state.table_run is None or (state.table_run.job.finished and state.table_run.key != key)):
+        found = jobs_view.find(key)  # trained already (here, or by anyone): shown at once
         if found is not None and found.status == DONE:
             state.table_run = sv.TableRun(found, key, X, y, settings)
     run = state.table_run
@@ -186,24 +167,7 @@ def mnist_part() -> None:
     if data is None:
         return
     data_id = mnist.data_identity(root)  # in every key: replaced files are loaded and trained on anew
-    c = st.columns([1, 1, 1, 1, 1, 1.1])
-    c[0].number_input(_("Seed"), min_value=0, max_value=2**31 - 1, step=1, key="smx_m_seed", persist_state=KEEP)
-    c[1].number_input(_("Epochs"), min_value=1, max_value=50, step=1, key="smx_m_epochs", persist_state=KEEP)
-    c[2].selectbox(_("Batch size"), BATCH_SIZES, key="smx_m_batch_size", persist_state=KEEP)
-    c[3].number_input(
-        _("Learning rate"), min_value=1e-4, max_value=5.0, step=0.05, format="%.4f", key="smx_m_lr", persist_state=KEEP
-    )
-    c[4].radio(
-        _("Optimizer"),
-        list(OPTIMIZERS),
-        format_func=OPTIMIZERS.get,
-        horizontal=True,
-        key="smx_m_optimizer",
-        persist_state=KEEP,
-    )
-    with c[5]:
-        st.write("")
-        train = st.button(_("Train"), type="primary", key="smx_m_train", width="stretch")
+    train = mv.settings_widgets(KEEP)
     settings = mnist_ui.pull()
     if settings.optimizer == "adam" and settings.lr > 0.02:
         st.caption(_("Adam usually wants a smaller learning rate (0.001–0.01); with 0.1 it jumps around."))
@@ -239,6 +203,7 @@ def mnist_part() -> None:
                 test=data.n_test,
             )
         )
+        draw_views.no_model_yet(partial(train_defaults, data, key[:3]))
         return
     fit = job.result
     if job.key != key:
@@ -254,6 +219,7 @@ def mnist_part() -> None:
     mv.confusion_section(fit, data)
     mv.random_digit_section(fit, data)
     mv.weights_section(fit)
+    draw_views.draw_section(fit)
     mv.upload_section(fit)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages import pofile
 
 from ui import i18n
 
+ROOT = Path(__file__).resolve().parents[1]
+APP = "streamlit_app.py"
 PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
 
 
@@ -45,6 +49,24 @@ def test_the_code_has_many_messages_and_the_keywords_find_the_engines(extracted)
     assert "epoch (optimizer step)" in found  # a chart builder's translator
     assert "the sigmoid, binary cross-entropy and the study-hours table (1–4 hours → pass)" in found  # N_
     assert any(isinstance(m, tuple) for m in extracted)  # plural forms (n_, NMsg, ngettext)
+
+
+def test_no_message_hides_from_the_extractor(extracted):
+    """Babel skips a message written inside another keyword's call (``TableError(f(Msg("...")))``): every
+    literal first argument of ``_``, ``N_``, ``Msg`` (and the other keywords) in the code must be extracted."""
+    known = {i for m in extracted.values() for i in ids(m)}
+    found = []
+    for path in sorted([*ROOT.glob("engine/**/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("pages/*.py"), ROOT / APP]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            first = node.args[0]
+            if name not in i18n.KEYWORDS or not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+                continue
+            if first.value and first.value not in known:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {first.value[:60]}")
+    assert not found
 
 
 def test_every_message_has_a_korean_translation(extracted, korean):

@@ -325,3 +325,63 @@ def test_every_page_has_a_link_box_and_drops_the_last_page_s_settings_quietly(ap
         assert link_box(at).endswith("lang=en")
     assert at.slider(key="sig_w").value == -2.0  # kept in the session
     assert at.query_params == {"w": "-2", "lang": "en"}
+
+
+@pytest.fixture
+def tiny_root(tmp_path, monkeypatch):
+    from engine import mnist
+    from tests.tiny_mnist import write_tiny_mnist
+
+    root = write_tiny_mnist(tmp_path / "data", n_train=300, n_test=100)
+    monkeypatch.setenv(mnist.DATA_ENV, str(root))
+    return root
+
+
+def test_softmax_link_opens_the_mnist_tab_with_its_settings_and_a_finished_run(app, tiny_root):
+    query = {"tab": "mnist", "m_epochs": "2", "m_lr": "0.05", "m_batch_size": "64", "m_optimizer": "adam"}
+    at = open_page(app, "pages/softmax.py", query)
+    assert notices(at) == ""
+    assert at.number_input(key="smx_m_epochs").value == 2 and at.number_input(key="smx_m_lr").value == 0.05
+    assert at.selectbox(key="smx_m_batch_size").value == 64 and at.radio(key="smx_m_optimizer").value == "adam"
+    assert at.query_params == {**query, "lang": "en"}
+    at.button(key="smx_m_train").click().run()
+    finish_jobs(at)
+    accuracy = [m.value for m in at.metric]
+    assert accuracy
+    other = open_page(app, "pages/softmax.py", at.query_params)  # the shared run, no Train pressed
+    assert [m.value for m in other.metric] == accuracy
+
+
+def test_softmax_link_small_table_settings_and_bad_values(app):
+    query = {"t_steps": "500", "t_optimizer": "Adam", "t_lr": "99", "m_batch_size": "100", "tab": "weights"}
+    at = open_page(app, "pages/softmax.py", query)
+    assert at.number_input(key="smx_t_steps").value == 500 and at.radio(key="smx_t_optimizer").value == "adam"
+    assert at.number_input(key="smx_t_lr").value == 10.0
+    text = notices(at).replace("\\", "")
+    assert "99 is outside 0.0001 … 10, so it was set to 10" in text
+    assert "“100” is not one of 16, 32, 64, 128, 256, 512, 1024" in text and "“weights” is not one of table, mnist" in text
+    assert at.query_params == {"t_steps": "500", "t_lr": "10", "t_optimizer": "adam", "lang": "en"}
+
+
+def test_plane_link_brings_its_preset_points_settings_and_manual_sliders(app):
+    query = {"preset": "xor", "points": "80", "data_seed": "3", "mode": "manual", "w1_1": "2.5", "b0": "-1", "slow": "0"}
+    at = open_page(app, "pages/softmax_plane.py", query)
+    assert notices(at) == ""
+    assert at.selectbox(key="pln_preset").value == "xor" and at.number_input(key="pln_points").value == 80
+    assert at.radio(key="pln_mode").value == "manual"
+    assert at.slider(key="pln_w1_1").value == 2.5 and at.slider(key="pln_b0").value == -1.0
+    assert page_state(at, "PlaneState").origin is not None
+    shown = [c.value for c in at.caption if "The table holds" in c.value]
+    assert shown == ["The table holds 80 points of 2 classes."]
+    assert at.query_params == {**query, "lang": "en"}
+    again = open_page(app, "pages/softmax_plane.py", at.query_params)
+    assert [c.value for c in again.caption if "The table holds" in c.value] == shown
+    assert again.slider(key="pln_w1_1").value == 2.5
+
+
+def test_plane_link_with_bad_values(app):
+    at = open_page(app, "pages/softmax_plane.py", {"k": "40", "points": "abc", "w9_1": "1", "lr": "0"})
+    text = notices(at).replace("\\", "")
+    assert "40 is outside 2 … 6, so it was set to 6" in text and "“abc” is not a number" in text
+    assert "“w9_1” is not a setting of this page" in text and "0 is outside 0.0001 … 10" in text
+    assert at.number_input(key="pln_k").value == 6

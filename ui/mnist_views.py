@@ -13,13 +13,39 @@ from engine import softmax as sm
 from engine.charts import mnist as charts
 from engine.charts.softmax import softmax_history_chart
 from engine.jobs import Job
+from ui import draw_views
 from ui.i18n import _, tr, translator
+from ui.softmax_views import OPTIMIZERS
 from ui.text import md, percent
 
 CELL_IMAGES = 40
 
 
 # --- data --------------------------------------------------------------------------------------
+
+BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
+
+
+def settings_widgets(keep: str) -> bool:
+    """MNIST's settings in one row, with its Train button; returns whether Train was pressed."""
+    c = st.columns([1, 1, 1, 1, 1, 1.1])
+    c[0].number_input(_("Seed"), min_value=0, max_value=2**31 - 1, step=1, key="smx_m_seed", persist_state=keep)
+    c[1].number_input(_("Epochs"), min_value=1, max_value=50, step=1, key="smx_m_epochs", persist_state=keep)
+    c[2].selectbox(_("Batch size"), BATCH_SIZES, key="smx_m_batch_size", persist_state=keep)
+    c[3].number_input(
+        _("Learning rate"), min_value=1e-4, max_value=5.0, step=0.05, format="%.4f", key="smx_m_lr", persist_state=keep
+    )
+    c[4].radio(
+        _("Optimizer"),
+        list(OPTIMIZERS),
+        format_func=OPTIMIZERS.get,
+        horizontal=True,
+        key="smx_m_optimizer",
+        persist_state=keep,
+    )
+    with c[5]:
+        st.write("")
+        return st.button(_("Train"), type="primary", key="smx_m_train", width="stretch")
 
 
 def _fetch(root, refetch: bool = False) -> None:
@@ -215,6 +241,7 @@ def random_digit_section(fit: sm.SoftmaxFit, data: mnist.MnistData) -> None:
         st.altair_chart(
             charts.digit_probability_chart(probs, predicted=predicted, true=true, t=translator()), width="stretch"
         )
+    draw_views.why_expander(fit, image)
 
 
 def weights_section(fit: sm.SoftmaxFit) -> None:
@@ -264,3 +291,4 @@ def upload_section(fit: sm.SoftmaxFit) -> None:
         st.altair_chart(charts.digit_probability_chart(probs, predicted=predicted, t=translator()), width="stretch")
     if digit.inverted:
         st.caption(_("Dark ink on light paper was inverted to MNIST's white ink on black."))
+    draw_views.why_expander(fit, digit.image, digit.steps)

@@ -11,6 +11,9 @@ from engine import course
 from engine import softmax as sm
 from engine.charts import softmax as charts
 from engine.jobs import Job
+from engine.text import N_
+from ui import links
+from ui.binding import Binding
 from ui.i18n import _, translator
 from ui.text import percent
 
@@ -35,6 +38,58 @@ class TableRun:
             and np.array_equal(self.y, np.array(course.SOFTMAX_Y))
             and self.settings == sm.TableSettings()
         )
+
+
+OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
+TABS = ("table", "mnist")  # the page's tabs, as a link names them (?tab=mnist)
+TAB_KEY = "smx_link_tab"  # the open tab, for ui.links
+
+
+def link_fields(table: Binding, mnist: Binding, batch_sizes) -> list:
+    """What a link to the page carries: the open tab, the small table's and MNIST's settings."""
+    t, m = table.default, mnist.default
+    return [
+        links.choice("tab", TAB_KEY, N_("Tab"), TABS, "table"),
+        links.number("t_lr", table.key("lr"), N_("Learning rate"), 1e-4, 10.0, t.lr),
+        links.whole("t_steps", table.key("steps"), N_("Steps (full batch)"), 1, 20000, t.steps),
+        links.whole("t_seed", table.key("seed"), N_("Seed"), 0, 2**31 - 1, t.seed),
+        links.choice("t_optimizer", table.key("optimizer"), N_("Optimizer"), list(OPTIMIZERS), t.optimizer),
+        links.whole("m_seed", mnist.key("seed"), N_("Seed"), 0, 2**31 - 1, m.seed),
+        links.whole("m_epochs", mnist.key("epochs"), N_("Epochs"), 1, 50, m.epochs),
+        links.choice("m_batch_size", mnist.key("batch_size"), N_("Batch size"), batch_sizes, m.batch_size),
+        links.number("m_lr", mnist.key("lr"), N_("Learning rate"), 1e-4, 5.0, m.lr),
+        links.choice("m_optimizer", mnist.key("optimizer"), N_("Optimizer"), list(OPTIMIZERS), m.optimizer),
+    ]
+
+
+def table_settings(keep: str, on_reset) -> bool:
+    """The small table's settings and its Train / Reset buttons; returns whether Train was pressed."""
+    c1, c2 = st.columns(2)
+    c1.number_input(
+        _("Learning rate"), min_value=1e-4, max_value=10.0, step=0.05, format="%.4f", key="smx_t_lr", persist_state=keep
+    )
+    c2.number_input(
+        _("Steps (full batch)"),
+        min_value=1,
+        max_value=20000,
+        step=100,
+        key="smx_t_steps",
+        persist_state=keep,
+        help=_("The notes run epochs 0…1000: 1001 steps on the whole table."),
+    )
+    c1.number_input(_("Seed"), min_value=0, max_value=2**31 - 1, step=1, key="smx_t_seed", persist_state=keep)
+    c2.radio(
+        _("Optimizer"),
+        list(OPTIMIZERS),
+        format_func=OPTIMIZERS.get,
+        horizontal=True,
+        key="smx_t_optimizer",
+        persist_state=keep,
+    )
+    b1, b2 = st.columns(2)
+    train = b1.button(_("Train"), type="primary", key="smx_t_train", width="stretch")
+    b2.button(_("Reset to the notes"), key="smx_t_reset", on_click=on_reset, width="stretch")
+    return train
 
 
 def describe_table_progress(row: dict) -> str:
