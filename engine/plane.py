@@ -598,31 +598,19 @@ def train_steps(
     ∂/∂W = Gᵀ X + λW and ∂/∂b = Σ G (tests check it against autograd and ``torch.optim``). Adam's
     moments continue from ``start`` when it was trained with Adam too, else they start at zero.
     ``on_epoch(i, metrics)`` (i counts this call's steps from 0) gets the step number (since the very
-    start), loss, accuracy and the weights (w0_1, …, b0, …) every ``report_every`` steps and after the last one; ``pace_s`` waits that long after each report (a
-    run the page animates). A loss that turns NaN or infinite stops the run at the last good step.
+    start), loss, accuracy and the weights (w0_1, …, b0, …) every ``report_every`` steps and after the last one; ``pace_s``
+    waits that long after each report (a run the page animates). A loss that turns NaN or infinite stops the run at the last good step.
     """
     steps = int(steps)
     if steps < 0:
         raise ValueError("steps must be >= 0")
     W, b = (_t(a).clone() for a in start.weights())
     x = _t(X).reshape(-1, 2)
-    labels = torch.as_tensor(np.asarray(y, dtype=np.int64))
-    if len(labels) == 0:
-        raise DataError("There are no points to train on. Add points first.")
-    if int(labels.max()) >= len(b):
-        raise DataError(
-            "A point has class {label}, but the model has only {k} classes.", label=int(labels.max()), k=len(b)
-        )
+    labels = _labels(y, len(b))
     onehot = torch.nn.functional.one_hot(labels, len(b)).to(DTYPE)
     n, l2, lr = len(labels), float(settings.l2), float(settings.lr)
     adam = settings.optimizer == "adam"
-    size = W.numel() + b.numel()
-    moments = _t(start.moments) if adam and start.optimizer == "adam" and len(start.moments) == 2 * size else None
-    if moments is not None:
-        m, v = moments[:size].clone(), moments[size:].clone()
-    else:
-        m, v = torch.zeros(size, dtype=DTYPE), torch.zeros(size, dtype=DTYPE)
-    adam_t = start.adam_t if moments is not None else 0
+    m, v, adam_t = _adam_moments(start, adam, W.numel() + b.numel())
     rows: list[list[float]] = []
     diverged = False
     report_every = max(1, int(report_every))
@@ -669,6 +657,26 @@ def train_steps(
         adam_t=adam_t if adam else 0,
     )
     return TrainResult(state=state, history=pd.DataFrame(rows, columns=HISTORY_COLUMNS), diverged=diverged)
+
+
+def _labels(y, n_classes: int) -> torch.Tensor:
+    labels = torch.as_tensor(np.asarray(y, dtype=np.int64))
+    if len(labels) == 0:
+        raise DataError("There are no points to train on. Add points first.")
+    if int(labels.max()) >= n_classes:
+        text = Msg(
+            "A point has class {label}, but the model has only {k} classes.", label=int(labels.max()), k=n_classes
+        )
+        raise DataError(text)
+    return labels
+
+
+def _adam_moments(start: TrainState, adam: bool, size: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Adam's (m, v, t): continued from ``start`` when it was trained with Adam too, else zeros."""
+    if adam and start.optimizer == "adam" and len(start.moments) == 2 * size:
+        moments = _t(start.moments)
+        return moments[:size].clone(), moments[size:].clone(), start.adam_t
+    return torch.zeros(size, dtype=DTYPE), torch.zeros(size, dtype=DTYPE), 0
 
 
 def run_steps(

@@ -61,10 +61,14 @@ def test_whole_numbers_round_and_clamp():
 def test_flags_choices_and_lists():
     flag = L.flag("deriv", "sig_deriv", "Derivative σ′(z)")
     assert [L.read(flag, [r]).value for r in ("1", "0", "TRUE", "off", "yes")] == [True, False, True, False, True]
-    assert L.read(flag, ["maybe"]).value is None and "neither on (1) nor off (0)" in str(L.read(flag, ["maybe"]).problem)
+    assert L.read(flag, ["maybe"]).value is None and "neither on (1) nor off (0)" in str(
+        L.read(flag, ["maybe"]).problem
+    )
     opt = L.choice("optimizer", "log_optimizer", "Optimizer", ["sgd", "adam", "lbfgs"], "sgd")
     assert L.read(opt, ["ADAM"]).value == "adam"
-    assert L.read(opt, ["rmsprop"]).value is None and "not one of sgd, adam, lbfgs" in str(L.read(opt, ["rmsprop"]).problem)
+    assert L.read(opt, ["rmsprop"]).value is None and "not one of sgd, adam, lbfgs" in str(
+        L.read(opt, ["rmsprop"]).problem
+    )
     acts = L.choices("acts", "sig_acts", "Functions", ["sigmoid", "tanh", "ReLU"], ["sigmoid"])
     assert L.read(acts, ["tanh", "relu", "tanh"]) == L.Reading(["tanh", "ReLU"])
     assert L.read(acts, [""]) == L.Reading([])
@@ -311,7 +315,11 @@ def test_upload_source_in_a_link_says_the_file_is_not_in_it(app):
 def test_korean_link_notices(app):
     at = open_page(app, None, {"w": "9", "zz": "1", "lang": "ko"})
     text = notices(at)
-    assert "이 링크의 일부 값" in text and "범위를 벗어나서 5(으)로 맞췄습니다" in text and "이 페이지의 설정이 아니어서" in text
+    assert (
+        "이 링크의 일부 값" in text
+        and "범위를 벗어나서 5(으)로 맞췄습니다" in text
+        and "이 페이지의 설정이 아니어서" in text
+    )
     assert "**이 화면의 링크**" in [m.value for m in at.sidebar.markdown]
     assert link_box(at) == "?w=5&lang=ko"
 
@@ -359,12 +367,22 @@ def test_softmax_link_small_table_settings_and_bad_values(app):
     assert at.number_input(key="smx_t_lr").value == 10.0
     text = notices(at).replace("\\", "")
     assert "99 is outside 0.0001 … 10, so it was set to 10" in text
-    assert "“100” is not one of 16, 32, 64, 128, 256, 512, 1024" in text and "“weights” is not one of table, mnist" in text
+    assert (
+        "“100” is not one of 16, 32, 64, 128, 256, 512, 1024" in text and "“weights” is not one of table, mnist" in text
+    )
     assert at.query_params == {"t_steps": "500", "t_lr": "10", "t_optimizer": "adam", "lang": "en"}
 
 
 def test_plane_link_brings_its_preset_points_settings_and_manual_sliders(app):
-    query = {"preset": "xor", "points": "80", "data_seed": "3", "mode": "manual", "w1_1": "2.5", "b0": "-1", "slow": "0"}
+    query = {
+        "preset": "xor",
+        "points": "80",
+        "data_seed": "3",
+        "mode": "manual",
+        "w1_1": "2.5",
+        "b0": "-1",
+        "slow": "0",
+    }
     at = open_page(app, "pages/softmax_plane.py", query)
     assert notices(at) == ""
     assert at.selectbox(key="pln_preset").value == "xor" and at.number_input(key="pln_points").value == 80
