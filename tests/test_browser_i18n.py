@@ -37,13 +37,13 @@ def test_the_sidebar_switch_changes_the_page_and_the_address(browser, served_app
     try:
         heading(tab, "Sigmoid explorer")
         sidebar = tab.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_role("button", name="한국어").click()
+        sidebar.get_by_role("radio", name="한국어").click()
         heading(tab, KO.gettext("Sigmoid explorer"))
         tab.wait_for_function("() => location.search.includes('lang=ko')")
         # the choice stays for the session across pages
         sidebar.get_by_role("link", name=KO.gettext("Loss comparison")).click()
         heading(tab, KO.gettext("Loss comparison, step by step"))
-        sidebar.get_by_role("button", name="English").click()
+        sidebar.get_by_role("radio", name="English").click()
         heading(tab, "Loss comparison, step by step")
         tab.wait_for_function("() => location.search.includes('lang=en')")
     finally:
