@@ -21,6 +21,11 @@ def started_and_joined(log: str, kind: str) -> tuple[int, int]:
     return started, joined
 
 
+def stop_button(tab):
+    """The run's own Stop button (Streamlit's toolbar shows a "Stop" too while a script runs long)."""
+    return tab.locator('[data-testid="stMain"]').get_by_role("button", name="Stop")
+
+
 def open_mnist_tab(tab, url: str, epochs: int = 40) -> None:
     tab.get_by_role("heading", name="Sigmoid explorer").wait_for()  # the entry script ran once
     tab.goto(url + "/softmax")
@@ -38,7 +43,7 @@ def test_a_run_survives_leaving_the_page_and_is_there_on_return(browser, tmp_pat
         try:
             open_mnist_tab(tab, url)
             tab.get_by_role("button", name="Train", exact=True).click()
-            tab.get_by_role("button", name="Stop").wait_for()  # it is running
+            stop_button(tab).wait_for()  # it is running
             tab.get_by_role("link", name="Sigmoid explorer").click()  # leave at once
             tab.get_by_role("heading", name="Sigmoid explorer").wait_for()
             tab.get_by_role("link", name="Softmax & MNIST").click()
@@ -60,12 +65,19 @@ def test_moving_a_setting_mid_run_keeps_the_run_and_marks_it_stale(browser, tmp_
             tab.get_by_text("Upload a CSV", exact=True).click()
             tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
             tab.get_by_text("100,000 rows × 11 columns").wait_for()
+            tab.get_by_text("Most iterations").wait_for()  # an upload starts on L-BFGS: SGD runs long
+            tab.wait_for_timeout(1000)
+            optimizer = tab.locator('[data-testid="stSelectbox"]').filter(has_text="Optimizer").locator("input")
+            optimizer.click()
+            optimizer.fill("SGD")  # typed into the select box, then picked
+            tab.wait_for_timeout(500)
+            optimizer.press("Enter")
             epochs = tab.get_by_role("spinbutton", name="Epochs (optimizer steps)")
             epochs.fill("3000")
             epochs.press("Enter")
             tab.wait_for_timeout(500)
             tab.get_by_role("button", name="Train", exact=True).click()
-            tab.get_by_role("button", name="Stop").wait_for()
+            stop_button(tab).wait_for()
             lr = tab.get_by_role("spinbutton", name="Learning rate")
             lr.fill("0.5")  # a settings widget, moved while the run goes on
             lr.press("Enter")
@@ -86,7 +98,7 @@ def test_two_sessions_pressing_train_with_the_same_settings_share_one_run(browse
             open_mnist_tab(first, url)
             open_mnist_tab(second, url)
             first.get_by_role("button", name="Train", exact=True).click()
-            first.get_by_role("button", name="Stop").wait_for()
+            stop_button(first).wait_for()
             second.get_by_role("button", name="Train", exact=True).click()
             second.get_by_text("1 other session is waiting for this same run").wait_for()
             for tab in (first, second):

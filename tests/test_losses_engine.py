@@ -286,7 +286,7 @@ def table(**cols):
         (table(x=[45, 50, float("inf")], y=[0, 0, 1]), "Row 3, column 'x' holds an infinite value"),
         (table(x=[45, 50, 55], y=[1, 1, 1]), "every label is 1"),
         (table(x=[45], y=[0]), "needs at least 2"),
-        (table(x=[None, None], y=[None, None]), "0 filled rows"),
+        (table(x=[None, None], y=[None, None]), "0 usable rows"),
     ],
 )
 def test_binary_table_explains_what_is_wrong(frame, message):
