@@ -16,8 +16,6 @@ import numpy as np
 import streamlit as st
 
 from engine import jobs, losses, mnist, sigmoid
-from engine.charts import losses as loss_charts
-from engine.text import Translator
 
 # --- Sigmoid explorer -----------------------------------------------------------------------
 
@@ -82,41 +80,16 @@ def compare_paths(x: tuple, y: tuple, w: float, b: float, lr: float, steps: int)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def loss_curve_chart(
-    x: tuple,
-    y: tuple,
-    kind: str,
-    b: float,
-    w_range: tuple,
-    current_w: float,
-    current_loss: float,
-    lang: str,
-    _t: Translator,
-):
-    """(chart, non-convex W stretches) of one loss over W at this b."""
+def loss_curve(x: tuple, y: tuple, kind: str, b: float, w_range: tuple):
+    """(one loss over W at this b, its non-convex W stretches)."""
     frame = losses.curves_over_w(x, y, b, w_range)
     curve = frame[frame["loss"] == kind]
-    spans = losses.nonconvex_spans(curve)
-    chart = loss_charts.loss_curve_chart(
-        curve, kind=kind, b=b, current_w=current_w, current_loss=current_loss, nonconvex=spans, t=_t
-    )
-    return chart, spans
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def loss_surface_chart(x: tuple, y: tuple, w_range: tuple, b_range: tuple, path, kind: str, lang: str, _t: Translator):
-    grid = loss_grid(x, y, w_range, b_range, 60)
-    return loss_charts.loss_surface_chart(grid, path, kind=kind, log_color=kind == "bce", t=_t)
+    return curve, losses.nonconvex_spans(curve)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def softmax_ce_details(z: tuple, labels: tuple, n_classes: int):
     return losses.softmax_ce_details(np.reshape(z, (-1, n_classes)), labels)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def neg_log_chart(samples, z_edge: float, lang: str, _t: Translator):
-    return loss_charts.neg_log_chart(losses.neg_log_curves(z_edge), samples, t=_t)
 
 
 # --- Softmax regression & MNIST -------------------------------------------------------------

@@ -6,6 +6,7 @@ from engine import cache
 from engine import sigmoid as sg
 from engine.charts import sigmoid as charts
 from engine.text import N_
+from ui import charts as ui_charts
 from ui import links
 from ui.app import enter_page
 from ui.i18n import _, n_, translator
@@ -117,17 +118,18 @@ if x_min >= x_max:
 decision = sg.decision_point(w, b)
 with plot:
     st.latex(rf"\hat y = \sigma(Wx + b) = \frac{{1}}{{1 + e^{{-({w:.2f}\,x\;{signed(b)})}}}}")
-    lines = cache.sigmoid_explorer_frame(w, b, x_min, x_max, w_family, b_family, show_deriv)
-    regions = sg.class_regions(w, b, x_min, x_max, THRESHOLD)
-    chart = charts.sigmoid_chart(
-        lines,
-        regions,
-        decision_x=decision,
-        threshold=THRESHOLD,
-        derivative_peak_x=decision if show_deriv else None,
-        t=t,
+    ui_charts.show(
+        ("sigmoid", w, b, x_min, x_max, w_family, b_family, show_deriv),
+        lambda: charts.sigmoid_chart(
+            cache.sigmoid_explorer_frame(w, b, x_min, x_max, w_family, b_family, show_deriv),
+            sg.class_regions(w, b, x_min, x_max, THRESHOLD),
+            decision_x=decision,
+            threshold=THRESHOLD,
+            derivative_peak_x=decision if show_deriv else None,
+            t=t,
+        ),
+        width="stretch",
     )
-    st.altair_chart(chart, width="stretch")
     if decision is None:
         level = sg.probe(0.0, w, b).p
         st.info(
@@ -175,7 +177,11 @@ st.subheader(_("Compare activation functions"))
 st.caption(_("The course asks you to look at other ways of bending a straight line. They are drawn against z itself."))
 names = st.multiselect(_("Functions"), list(sg.ACTIVATIONS), key="sig_acts", persist_state=KEEP)
 if names:
-    st.altair_chart(charts.activations_chart(cache.activations_frame(tuple(names), x_min, x_max), t=t), width="stretch")
+    ui_charts.show(
+        ("activations", tuple(names), x_min, x_max),
+        lambda: charts.activations_chart(cache.activations_frame(tuple(names), x_min, x_max), t=t),
+        width="stretch",
+    )
     for name in names:
         st.markdown(f"- **{name}**: " + _(sg.ACTIVATION_NOTES[name], slope=sg.LEAKY_SLOPE))
 else:

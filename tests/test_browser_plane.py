@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.helpers import metric_value, screenshot_path
 
@@ -16,8 +17,17 @@ def caption(page) -> str:
 def click_plane(page, fx: float, fy: float) -> None:
     """Click the regions chart (a Vega canvas) at the fractions (fx, fy) of its width and height."""
     plane = page.locator('[data-testid="stVegaLiteChart"]').first.locator("canvas")
-    plane.scroll_into_view_if_needed()
-    box = plane.bounding_box()
+    # After a click the page reruns and Vega may draw a new canvas: find it again if the old one left.
+    for attempt in range(5):
+        try:
+            plane.scroll_into_view_if_needed(timeout=5000)
+            box = plane.bounding_box(timeout=5000)
+            if box is not None:
+                break
+        except PlaywrightError:
+            if attempt == 4:
+                raise
+        page.wait_for_timeout(500)
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
 
 

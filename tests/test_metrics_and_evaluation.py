@@ -56,6 +56,24 @@ def test_precision_recall_curve_and_the_point_a_threshold_picks():
     assert conf.recall == point["tpr"] and conf.fp == 0
 
 
+def test_a_long_curve_is_drawn_from_few_points_with_its_ends_and_its_corners():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=100_000)
+    p = np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1)
+    curve = metrics.roc_curve(y, p)
+    drawn = metrics.thin_curve(curve, "fpr", "tpr")
+    assert len(curve) > 50_000 and len(drawn) <= 2000
+    assert drawn.iloc[0].equals(curve.iloc[0]) and drawn.iloc[-1].equals(curve.iloc[-1])
+    assert drawn["fpr"].is_monotonic_increasing and drawn["tpr"].is_monotonic_increasing
+    # what is drawn stays within a hair of the whole curve
+    assert metrics.curve_area(drawn["fpr"], drawn["tpr"]) == pytest.approx(metrics.roc_auc(y, p), abs=1e-3)
+    # a staircase keeps exactly its corners; a short curve is kept whole
+    stairs = pd.DataFrame({"fpr": [0, 0, 0, 0.5, 1, 1, 1], "tpr": [0, 0.5, 1, 1, 1, 1, 1]})
+    corners = metrics.thin_curve(stairs, "fpr", "tpr", max_points=4)
+    assert list(zip(corners["fpr"], corners["tpr"], strict=True)) == [(0, 0), (0, 1), (1, 1), (1, 1)]
+    assert metrics.thin_curve(stairs, "fpr", "tpr") is stairs
+
+
 # --- L2 and L-BFGS against Newton's method -----------------------------------------------------
 
 

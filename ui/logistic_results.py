@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from engine.charts import base as chart_base
 from engine.charts import logistic as charts
 from engine.data import BinaryData
 from engine.text import N_
+from ui import charts as ui_charts
 from ui import jobs_view
 from ui.binding import changes
 from ui.i18n import _, lang, tr, translator
@@ -193,12 +195,13 @@ def curves(result: Run) -> None:
     hist, every = logistic.history_for_chart(fit.history)
     thinned = _(" (every {k}th of {n:,} epochs shown)", k=every, n=len(fit.history)) if every > 1 else ""
     left, right = st.columns(2)
-    left.altair_chart(
-        charts.training_curve_chart(hist, "loss", title=_("BCE loss per epoch") + thinned, t=t), width="stretch"
-    )
-    right.altair_chart(
-        charts.training_curve_chart(hist, "accuracy", title=_("Accuracy per epoch") + thinned, t=t), width="stretch"
-    )
+    for col, column, title in ((left, "loss", _("BCE loss per epoch")), (right, "accuracy", _("Accuracy per epoch"))):
+        with col:
+            ui_charts.show(
+                ("log-curve", result.key, column),
+                partial(charts.training_curve_chart, hist, column, title=title + thinned, t=t),
+                width="stretch",
+            )
 
 
 def evaluation(result: Run) -> None:
@@ -280,16 +283,22 @@ def curves_roc(result: Run, threshold: float) -> None:
     pr = {part: metrics.pr_curve(y[idx], p[idx]) for part, idx in rows.items()}
     aucs = {part: metrics.roc_auc(y[idx], p[idx]) for part, idx in rows.items()}
     left, right = st.columns(2)
-    left.altair_chart(
-        charts.roc_chart(
-            roc, {k: metrics.point_at(c, threshold) for k, c in roc.items()}, aucs, threshold=threshold, t=t
-        ),
-        width="stretch",
-    )
-    right.altair_chart(
-        charts.pr_chart(pr, {k: metrics.point_at(c, threshold) for k, c in pr.items()}, threshold=threshold, t=t),
-        width="stretch",
-    )
+    with left:
+        ui_charts.show(
+            ("log-roc", result.key, threshold),
+            lambda: charts.roc_chart(
+                roc, {k: metrics.point_at(c, threshold) for k, c in roc.items()}, aucs, threshold=threshold, t=t
+            ),
+            width="stretch",
+        )
+    with right:
+        ui_charts.show(
+            ("log-pr", result.key, threshold),
+            lambda: charts.pr_chart(
+                pr, {k: metrics.point_at(c, threshold) for k, c in pr.items()}, threshold=threshold, t=t
+            ),
+            width="stretch",
+        )
     st.caption(
         _(
             "Each point of a curve is one threshold: lowering it finds more of class 1 (recall rises) and also "
@@ -316,22 +325,24 @@ def decision_view(result: Run, threshold: float) -> None:
             "correct": np.where(pred[shown_idx] == y[shown_idx], "✓", "✗"),
         }
     )
+    key = (result.key, threshold)
     if fit.n_features == 1:
-        _one_feature(fit, data, points, shown_idx, threshold, note)
+        _one_feature(fit, data, points, shown_idx, threshold, note, key)
     elif fit.n_features == 2:
-        _two_features(fit, data, points, shown_idx, threshold, note)
+        _two_features(fit, data, points, shown_idx, threshold, note, key)
     else:
-        _many_features(fit, data, points, shown_idx, threshold, note)
+        _many_features(fit, data, points, shown_idx, threshold, note, key)
 
 
-def _one_feature(fit, data: BinaryData, points, shown_idx, threshold: float, note: str) -> None:
+def _one_feature(fit, data: BinaryData, points, shown_idx, threshold: float, note: str, key: tuple) -> None:
     X, names, classes = data.X, list(data.features), data.classes
     points["x"] = X[shown_idx, 0]
     lo, hi = logistic.padded_range(X[:, 0], 0.15)
     cross = logistic.decision_x(
         dataclasses.replace(fit, settings=dataclasses.replace(fit.settings, threshold=threshold))
     )
-    chart = charts.sigmoid_fit_chart(
+    build = partial(
+        charts.sigmoid_fit_chart,
         points,
         logistic.curve_frame(fit, lo, hi),
         feature=names[0],
@@ -341,7 +352,7 @@ def _one_feature(fit, data: BinaryData, points, shown_idx, threshold: float, not
         title=_("Data and the fitted σ(Wx + b)") + note,
         t=translator(),
     )
-    st.altair_chart(chart, width="stretch")
+    ui_charts.show(("log-decision", key), build, width="stretch")
     if cross is not None:
         text = (
             N_("The curve crosses the threshold {t:g} at {feature} = {x:.4g}: values above it are predicted '{one}'.")
@@ -353,13 +364,14 @@ def _one_feature(fit, data: BinaryData, points, shown_idx, threshold: float, not
         st.caption(_(text, t=threshold, feature=md(names[0]), x=cross, one=md(classes[1])))
 
 
-def _two_features(fit, data: BinaryData, points, shown_idx, threshold: float, note: str) -> None:
+def _two_features(fit, data: BinaryData, points, shown_idx, threshold: float, note: str, key: tuple) -> None:
     X, names, classes = data.X, list(data.features), data.classes
     at = dataclasses.replace(fit, settings=dataclasses.replace(fit.settings, threshold=threshold))
     points["x"], points["y"] = X[shown_idx, 0], X[shown_idx, 1]
     xr, yr = logistic.padded_range(X[:, 0]), logistic.padded_range(X[:, 1])
     title = _("P({one}) over the feature plane, with the boundary p = {t:g}", one=classes[1], t=threshold) + note
-    chart = charts.probability_map_chart(
+    build = partial(
+        charts.probability_map_chart,
         logistic.probability_grid(fit, xr, yr),
         points,
         logistic.boundary_segment(at, xr, yr),
@@ -369,7 +381,7 @@ def _two_features(fit, data: BinaryData, points, shown_idx, threshold: float, no
         title=title,
         t=translator(),
     )
-    st.altair_chart(chart, width="stretch")
+    ui_charts.show(("log-decision", key), build, width="stretch")
     st.caption(
         _(
             "The dashed line is W1·{a} + W2·{b} + b = logit({t:g}): points on the orange side are predicted class 1.",
@@ -380,11 +392,12 @@ def _two_features(fit, data: BinaryData, points, shown_idx, threshold: float, no
     )
 
 
-def _many_features(fit, data: BinaryData, points, shown_idx, threshold: float, note: str) -> None:
+def _many_features(fit, data: BinaryData, points, shown_idx, threshold: float, note: str, key: tuple) -> None:
     z_threshold = math.log(threshold / (1 - threshold))
     points["z"] = fit.decision_function(data.X[shown_idx])
     lo, hi = logistic.padded_range(np.append(points["z"].to_numpy(), z_threshold), 0.1)
-    chart = charts.z_sigmoid_chart(
+    build = partial(
+        charts.z_sigmoid_chart,
         points,
         logistic.z_curve_frame(lo, hi),
         classes=data.classes,
@@ -393,7 +406,7 @@ def _many_features(fit, data: BinaryData, points, shown_idx, threshold: float, n
         title=_("Every row at its z = W·x + b, on σ(z)") + note,
         t=translator(),
     )
-    st.altair_chart(chart, width="stretch")
+    ui_charts.show(("log-decision", key), build, width="stretch")
     st.caption(
         _(
             "With {d:,} features the boundary is a hyperplane; along z it is the single point z = {z:.4g}.",

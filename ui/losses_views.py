@@ -6,16 +6,19 @@ Every number comes from ``engine.losses``; these only lay it out and word it.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from engine import cache, course
 from engine import losses as L
+from engine.charts import losses as loss_charts
 from engine.charts.losses import LOSS_LABELS
 from engine.text import N_, Msg
+from ui import charts as ui_charts
 from ui.editors import persistent_editor, reset_editor
-from ui.i18n import _, labels, lang, n_, tr, translator
+from ui.i18n import _, labels, n_, tr, translator
 
 TYPED_P = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1], "p": [0.05, 0.3, 0.9, 0.2, 0.6, 0.95]})
 SOURCES = {
@@ -63,11 +66,23 @@ def curves_over_w(xs, ys, now: dict, w_view: tuple) -> None:
     )
     spans = {}
     for col, kind in zip(st.columns(2), L.LOSSES, strict=True):
-        point = now[kind]
-        chart, spans[kind] = cache.loss_curve_chart(
-            xs, ys, kind, float(point["b"]), w_view, float(point["W"]), float(point["loss"]), lang(), translator()
-        )
-        col.altair_chart(chart, width="stretch")
+        b, w, loss = float(now[kind]["b"]), float(now[kind]["W"]), float(now[kind]["loss"])
+        curve, spans[kind] = cache.loss_curve(xs, ys, kind, b, w_view)
+        with col:
+            ui_charts.show(
+                ("loss-curve", xs, ys, kind, b, w_view, w, loss),
+                partial(
+                    loss_charts.loss_curve_chart,
+                    curve,
+                    kind=kind,
+                    b=b,
+                    current_w=w,
+                    current_loss=loss,
+                    nonconvex=spans[kind],
+                    t=translator(),
+                ),
+                width="stretch",
+            )
     if spans["mse"]:
         widest = max(spans["mse"], key=lambda span: span[1] - span[0])
         text = n_(
@@ -135,8 +150,16 @@ def path_panels(xs, ys, paths: dict, now: dict, w_view, b_view) -> None:
     for col, kind in zip(st.columns(2, gap="large"), L.LOSSES, strict=True):
         path, cur = paths[kind], now[kind]
         with col:
-            st.altair_chart(
-                cache.loss_surface_chart(xs, ys, w_view, b_view, path, kind, lang(), translator()), width="stretch"
+            ui_charts.show(
+                ("loss-surface", xs, ys, w_view, b_view, kind, ui_charts.frame_key(path)),
+                lambda path=path, kind=kind: loss_charts.loss_surface_chart(
+                    cache.loss_grid(xs, ys, w_view, b_view, 60),
+                    path,
+                    kind=kind,
+                    log_color=kind == "bce",
+                    t=translator(),
+                ),
+                width="stretch",
             )
             m1, m2, m3 = st.columns([1.15, 1.15, 0.7])
             change = cur["loss"] - path.iloc[0]["loss"]
@@ -274,7 +297,11 @@ def _ways_table(ways: L.BceWays, names: list[str], z_from: str) -> None:
     with chart_col:
         edge = max(7.0, min(float(t["z"].abs().max()), 60.0))
         samples = pd.DataFrame({"sample": names, "y": t["y"], "p": t["p"], "loss": t[L.BCE_WAYS[3]]})
-        st.altair_chart(cache.neg_log_chart(samples, edge, lang(), translator()), width="stretch")
+        ui_charts.show(
+            ("neg-log", ui_charts.frame_key(samples), edge),
+            lambda: loss_charts.neg_log_chart(L.neg_log_curves(edge), samples, t=translator()),
+            width="stretch",
+        )
     st.markdown(_("**The mean, computed four ways**"))
     short = (_("by hand"), "F.binary_cross_entropy", "nn.BCELoss", "F.binary_cross_entropy_with_logits")
     for col, label, (route, value) in zip(st.columns([0.8, 1.1, 0.8, 1.6]), short, ways.means.items(), strict=True):

@@ -4,6 +4,8 @@ your own (``pages/softmax.py`` calls them in reading order)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,6 +15,7 @@ from engine import softmax as sm
 from engine.charts import mnist as charts
 from engine.charts.softmax import softmax_history_chart
 from engine.jobs import Job
+from ui import charts as ui_charts
 from ui import draw_views
 from ui.i18n import _, tr, translator
 from ui.softmax_views import OPTIMIZERS
@@ -123,7 +126,11 @@ def summary(fit: sm.SoftmaxFit, job: Job) -> None:
     m[1].metric(_("loss, epoch {n}", n=len(history)), f"{history['loss'].iloc[-1]:.4f}")
     m[2].metric(_("training time"), f"{fit.train_seconds:.1f} s")
     m[3].metric(_("device"), fit.device, help=_("route: {route}", route=fit.route))
-    st.altair_chart(softmax_history_chart(history, t=translator()), width="stretch")
+    ui_charts.show(
+        ("mnist-history", ui_charts.frame_key(history)),
+        partial(softmax_history_chart, history, t=translator()),
+        width="stretch",
+    )
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -154,14 +161,19 @@ def confusion_section(fit: sm.SoftmaxFit, data: mnist.MnistData) -> None:
     cell = st.session_state.get("smx_cell")
     left, right = st.columns([1.15, 1], gap="large")
     with left:
-        st.altair_chart(
-            charts.confusion_chart(fit.confusion, selected=cell, t=t),
+        ui_charts.show(
+            ("mnist-confusion", np.asarray(fit.confusion).tobytes(), cell),
+            partial(charts.confusion_chart, fit.confusion, selected=cell, t=t),
             key="smx_confusion",
             on_select=_on_cell_select,
             selection_mode="cell",
         )
     with right:
-        st.altair_chart(charts.per_class_accuracy_chart(sm.per_class_accuracy(fit.confusion), t=t), width="stretch")
+        ui_charts.show(
+            ("mnist-per-class", np.asarray(fit.confusion).tobytes()),
+            lambda: charts.per_class_accuracy_chart(sm.per_class_accuracy(fit.confusion), t=t),
+            width="stretch",
+        )
         st.markdown(_("**Most confused pairs**"))
         if len(pairs):
             st.dataframe(

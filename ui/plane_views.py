@@ -9,7 +9,6 @@ N steps and Run (a background job) move along; the path of losses is kept in ``P
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -17,7 +16,6 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit import dataframe_util
 
 from engine import plane
 from engine.cache import data_fingerprint
@@ -27,8 +25,9 @@ from engine.jobs import DONE, Job
 from engine.text import N_, Msg
 from ui import jobs_view, links
 from ui.binding import Binding
+from ui.charts import show as show_chart
 from ui.editors import reset_editor
-from ui.i18n import _, lang, translator
+from ui.i18n import _, translator
 from ui.text import percent, signed
 from ui.uploads import Uploads
 
@@ -383,28 +382,6 @@ def show_run(state: PlaneState, points: plane.Points, domain: plane.Domain) -> N
 
 
 # --- The picture ---------------------------------------------------------------------------------
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _spec(key: tuple, _build: Callable[[], alt.TopLevelMixin]) -> dict:
-    """The Vega-Lite spec of the chart ``_build()`` makes, made once per ``key`` (shared, never changed).
-
-    Building an Altair chart and converting it (schema validation) takes about 0.1 s per chart on a
-    small CPU; the spec of the same numbers is reused instead, its datasets already in Arrow (as
-    ``st.altair_chart`` sends them). Altair's default data transformer inlines at most 5,000 rows per dataset,
-    which the region grid (60 × 60 cells) and the points (``plane.MAX_POINTS``) stay within.
-    """
-    spec = _build().to_dict()
-    datasets = spec.get("datasets", {})
-    spec["datasets"] = {
-        name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(v)) for name, v in datasets.items()
-    }
-    return spec
-
-
-def show_chart(spec_key: tuple, build: Callable[[], alt.TopLevelMixin], **kwargs):
-    """``st.vega_lite_chart`` of the chart ``build()`` makes, built once per ``spec_key`` (naming every input)."""
-    return st.vega_lite_chart(spec=_spec((*spec_key, lang()), build), **kwargs)
 
 
 def _weights_key(W, b) -> tuple:

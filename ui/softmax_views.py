@@ -12,6 +12,7 @@ from engine import softmax as sm
 from engine.charts import softmax as charts
 from engine.jobs import Job
 from engine.text import N_
+from ui import charts as ui_charts
 from ui import links
 from ui.binding import Binding
 from ui.i18n import _, translator
@@ -147,7 +148,11 @@ def table_results(run: TableRun, *, current: bool) -> None:
             )
         )
     t = translator()
-    st.altair_chart(charts.softmax_history_chart(fit.history, t=t), width="stretch")
+    ui_charts.show(
+        ("softmax-history", ui_charts.frame_key(fit.history)),
+        lambda: charts.softmax_history_chart(fit.history, t=t),
+        width="stretch",
+    )
     rises = sm.loss_rises(fit.history)
     if rises > 0.2 and not fit.diverged:
         st.caption(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from engine import metrics
 from engine.charts.base import ACCENT, CLASS_COLORS, MUTED
 from engine.charts.base import title as _title
 from engine.text import ENGLISH, N_, Translator
@@ -70,10 +71,13 @@ def roc_chart(
     t: Translator = ENGLISH,
 ) -> alt.LayerChart:
     """ROC curves (false against true positive rate), one per part ("train", "test"), each with the point
-    the threshold picks; the legend gives each part's AUC. ``curves``: from engine.metrics.roc_curve."""
+    the threshold picks; the legend gives each part's AUC. ``curves``: from engine.metrics.roc_curve
+    (each drawn from at most 2,000 of its points)."""
     _ = t.gettext
     names = {part: _("{rows}, AUC {auc:.4f}").format(rows=_(SPLIT_NAMES[part]), auc=aucs[part]) for part in curves}
-    lines = pd.concat([c.assign(part=names[part]) for part, c in curves.items()], ignore_index=True)
+    lines = pd.concat(
+        [metrics.thin_curve(c, "fpr", "tpr").assign(part=names[part]) for part, c in curves.items()], ignore_index=True
+    )
     marks = pd.DataFrame([{**points[part].to_dict(), "part": names[part]} for part in curves])
     color = alt.Color(
         "part:N",
@@ -111,7 +115,10 @@ def pr_chart(
     """Precision against recall, one curve per part, with the threshold's point. ``curves``: engine.metrics.pr_curve."""
     _ = t.gettext
     names = {part: _(SPLIT_NAMES[part]) for part in curves}
-    lines = pd.concat([c.assign(part=names[part]) for part, c in curves.items()], ignore_index=True)
+    lines = pd.concat(
+        [metrics.thin_curve(c, "recall", "precision").assign(part=names[part]) for part, c in curves.items()],
+        ignore_index=True,
+    )
     marks = pd.DataFrame([{**points[part].to_dict(), "part": names[part]} for part in curves])
     color = alt.Color(
         "part:N",
