@@ -16,6 +16,7 @@ import streamlit as st
 from engine import digits, evidence
 from engine import softmax as sm
 from engine.charts import mnist as charts
+from ui import charts as ui_charts
 from ui.i18n import _, tr, translator
 from ui.text import percent, signed
 
@@ -170,8 +171,14 @@ def _drawing(fit: sm.SoftmaxFit) -> None:
         numbers, chart = st.columns([1, 3], vertical_alignment="center")
         numbers.metric(_("prediction"), answer)
         numbers.metric(_("probability"), percent(float(found.probabilities[answer]), 1))
-        bars = charts.digit_probability_chart(found.probabilities, predicted=answer, height=170, t=translator())
-        chart.altair_chart(bars, width="stretch")
+        with chart:
+            ui_charts.show(
+                ("draw-bars", np.asarray(found.probabilities).tobytes(), answer),
+                lambda: charts.digit_probability_chart(
+                    found.probabilities, predicted=answer, height=170, t=translator()
+                ),
+                width="stretch",
+            )
     note = evidence.stroke_note(found.x)
     if note is not None:
         st.info(tr(note))

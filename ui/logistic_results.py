@@ -232,14 +232,24 @@ def _confusions(result: Run, threshold: float) -> dict[str, metrics.Confusion]:
     return {part: metrics.confusion(y[rows], p[rows] >= threshold) for part, rows in _rows(result).items()}
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _curves(run_key: tuple, part: str, _y: np.ndarray, _p: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """ROC curve, PR curve and AUC of one part of a run (named by its key), computed once: sorting
+    100,000 scores takes tens of milliseconds, and the threshold slider reruns this panel often."""
+    return metrics.roc_curve(_y, _p), metrics.pr_curve(_y, _p), metrics.roc_auc(_y, _p)
+
+
+def _part_curves(result: Run, part: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    rows = _rows(result)[part]
+    return _curves(result.key, part, result.data.y[rows], result.p[rows])
+
+
 def quality(result: Run, threshold: float) -> None:
     classes, parts = result.data.classes, _confusions(result, threshold)
     st.subheader(_("How good is it?"))
-    p, y = result.p, result.data.y
     table = {}
     for part, conf in parts.items():
-        rows = _rows(result)[part]
-        table[_(PARTS[part])] = [conf.accuracy, conf.precision, conf.recall, conf.f1, metrics.roc_auc(y[rows], p[rows])]
+        table[_(PARTS[part])] = [conf.accuracy, conf.precision, conf.recall, conf.f1, _part_curves(result, part)[2]]
     shown = pd.DataFrame(table, index=[_("accuracy"), _("precision"), _("recall"), "F1", "AUC"])
     for column, (part, values) in zip(st.columns(4), table.items(), strict=False):
         column.metric(
@@ -275,13 +285,12 @@ def quality(result: Run, threshold: float) -> None:
 
 
 def curves_roc(result: Run, threshold: float) -> None:
-    p, y, t = result.p, result.data.y, translator()
-    rows = {part: idx for part, idx in _rows(result).items() if len(set(y[idx].tolist())) == 2}
+    y, t = result.data.y, translator()
+    rows = {part: idx for part, idx in _rows(result).items() if len(np.unique(y[idx])) == 2}
     if not rows:
         return
-    roc = {part: metrics.roc_curve(y[idx], p[idx]) for part, idx in rows.items()}
-    pr = {part: metrics.pr_curve(y[idx], p[idx]) for part, idx in rows.items()}
-    aucs = {part: metrics.roc_auc(y[idx], p[idx]) for part, idx in rows.items()}
+    found = {part: _part_curves(result, part) for part in rows}
+    roc, pr, aucs = ({part: c[i] for part, c in found.items()} for i in range(3))
     left, right = st.columns(2)
     with left:
         ui_charts.show(
@@ -552,8 +561,13 @@ def _validation_chart(jobs, base: logistic.TrainSettings) -> None:
     best = float(frame.loc[frame["test_loss"].idxmin(), "l2"])
     t = translator()
     left, right = st.columns(2)
-    left.altair_chart(charts.validation_curve_chart(frame, "loss", best=best, t=t), width="stretch")
-    right.altair_chart(charts.validation_curve_chart(frame, "accuracy", best=best, t=t), width="stretch")
+    for column, what in ((left, "loss"), (right, "accuracy")):
+        with column:
+            ui_charts.show(
+                ("log-validation", ui_charts.frame_key(frame), best, what),
+                partial(charts.validation_curve_chart, frame, what, best=best, t=t),
+                width="stretch",
+            )
     st.caption(_("Best λ by held-out loss: **{l2:g}** (now: {now:g}).", l2=best, now=base.l2))
     st.button(_("Use λ = {l2:g}", l2=best), key="log_use_best_l2", on_click=_set_l2, args=(best,))
 

@@ -15,6 +15,7 @@ from engine.charts import logistic as charts
 from engine.data import BinaryData
 from engine.jobs import Job
 from engine.text import N_
+from ui import charts as ui_charts
 from ui import jobs_view, links
 from ui.binding import Binding
 from ui.i18n import _, labels, n_, tr, translator
@@ -410,8 +411,9 @@ def divergence(run: Run, settings: logistic.TrainSettings, set_lr) -> None:
         )
     if len(fit.history) > 1:
         with st.expander(_("The loss until it blew up")):
-            st.altair_chart(
-                charts.training_curve_chart(
+            ui_charts.show(
+                ("log-diverged", ui_charts.frame_key(fit.history)),
+                lambda: charts.training_curve_chart(
                     fit.history, "loss", title=_("BCE loss before the divergence"), t=translator()
                 ),
                 width="stretch",

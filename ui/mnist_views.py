@@ -250,8 +250,10 @@ def random_digit_section(fit: sm.SoftmaxFit, data: mnist.MnistData) -> None:
         st.badge(_("right") if predicted == true else _("wrong"), color="green" if predicted == true else "red")
         st.button(_("Another one"), key="smx_another", on_click=_next_digit)
     with right:
-        st.altair_chart(
-            charts.digit_probability_chart(probs, predicted=predicted, true=true, t=translator()), width="stretch"
+        ui_charts.show(
+            ("mnist-digit", probs.tobytes(), predicted, true),
+            lambda: charts.digit_probability_chart(probs, predicted=predicted, true=true, t=translator()),
+            width="stretch",
         )
     draw_views.why_expander(fit, image)
 
@@ -300,7 +302,11 @@ def upload_section(fit: sm.SoftmaxFit) -> None:
         st.image(charts.digit_image(digit.image, scale=5), caption=_("as the model sees it (28 × 28)"))
         st.metric(_("predicted"), predicted, help=_("probability {p:.1%}", p=probs[predicted]))
     with right:
-        st.altair_chart(charts.digit_probability_chart(probs, predicted=predicted, t=translator()), width="stretch")
+        ui_charts.show(
+            ("mnist-upload", probs.tobytes(), predicted),
+            lambda: charts.digit_probability_chart(probs, predicted=predicted, t=translator()),
+            width="stretch",
+        )
     if digit.inverted:
         st.caption(_("Dark ink on light paper was inverted to MNIST's white ink on black."))
     draw_views.why_expander(fit, digit.image, digit.steps)

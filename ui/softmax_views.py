@@ -181,7 +181,11 @@ def _probabilities(fit: sm.SoftmaxFit, X: np.ndarray, y: np.ndarray) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.markdown(_("**Probabilities per row** (softmax of the scores; each row sums to 1)"))
-        st.altair_chart(charts.row_probability_chart(probs, t=translator()), width="stretch")
+        ui_charts.show(
+            ("smx-rows", ui_charts.frame_key(probs)),
+            lambda: charts.row_probability_chart(probs, t=translator()),
+            width="stretch",
+        )
     with right:
         st.markdown(
             _(
