@@ -3,8 +3,12 @@
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from tests.conftest import open_tab
 from tests.helpers import screenshot_path
+
+pytestmark = pytest.mark.browser
 
 CONTROLS_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
