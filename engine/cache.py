@@ -61,7 +61,7 @@ def data_fingerprint(*arrays) -> str:
 # --- Loss comparison ------------------------------------------------------------------------
 
 # x and y arrive as tuples of floats (engine.losses.as_sequence), so they hash cheaply.
-# Built charts are cached too: building an Altair chart costs more than computing its numbers.
+# The charts of these numbers are cached as Vega-Lite specs by ui.charts.show.
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
