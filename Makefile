@@ -28,11 +28,11 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 # MNIST for the Softmax page: quick when data/ already has it; offline or failing, the app still
 # starts (its Softmax page then offers a Fetch button).
 run: $(RUNTIME_STAMP)
-	@$(PY) -m engine.mnist || echo "[mnist] not fetched now; starting the app anyway (the Softmax page has a Fetch button)."
+	@$(PY) -m engine.data.mnist || echo "[mnist] not fetched now; starting the app anyway (the Softmax page has a Fetch button)."
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
 
 mnist: $(RUNTIME_STAMP)
-	$(PY) -m engine.mnist
+	$(PY) -m engine.data.mnist
 
 test: $(DEV_STAMP)
 	$(PY) -m ruff check .

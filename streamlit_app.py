@@ -18,8 +18,8 @@ PAGES = [
 
 page = st.navigation(PAGES)  # first, before anything slow: the first visit then shows these names at once
 
-from engine.cache import job_runner  # noqa: E402  (imports PyTorch: about 2 s the first time)
-from engine.device import describe_device, pick_device  # noqa: E402
+from engine.runtime.device import describe_device, pick_device  # noqa: E402
+from ui.cache import job_runner  # noqa: E402  (imports PyTorch: about 2 s the first time)
 
 job_runner()  # started with the app (it warms PyTorch up in the background), shared by every session
 

@@ -6,7 +6,7 @@ scikit-learn is not a dependency of Logit Lab; give this script a Python that ha
     .venv/bin/python bench/compare_sklearn.py /tmp/skvenv/bin/python
 
 It exports the table (569 rows x 30 features; 1 = malignant) as CSV, trains it as the page would after an
-upload (engine.data.read_csv, ui.logistic_setup.upload_defaults: standardized, L-BFGS, λ = 1/n_train,
+upload (engine.data.upload.read_csv, ui.logistic_setup.upload_defaults: standardized, L-BFGS, λ = 1/n_train,
 20 % held out, seed 0), then fits scikit-learn's LogisticRegression (StandardScaler fitted on the same
 training rows; C = 1, its default, and C = 1/(λ·n_train), the page's λ) and scores both on the same
 held-out rows. Prints accuracy, AUC and how far the held-out probabilities differ.
@@ -54,8 +54,8 @@ print(json.dumps(out))
 
 
 def main(sklearn_python: str) -> None:
-    from engine import data as datamod
-    from engine import logistic, metrics
+    from engine.data import upload as datamod
+    from engine.models import logistic, metrics
     from ui.logistic_setup import upload_defaults
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/jobs_concurrency.py [--runs 8] [--epochs 15]
 
-Needs the real MNIST (``python -m engine.mnist``). In one process:
+Needs the real MNIST (``python -m engine.data.mnist``). In one process:
 
 1. one run alone: the page's default MNIST run (15 epochs, batch 128, SGD lr 0.1) through a job
    runner, from submit to result;
@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine import jobs, mnist  # noqa: E402
-from engine import softmax as sm  # noqa: E402
+from engine.data import mnist  # noqa: E402
+from engine.models import softmax as sm  # noqa: E402
+from engine.runtime import jobs  # noqa: E402
 
 
 def main() -> None:
@@ -37,10 +38,10 @@ def main() -> None:
     args = parser.parse_args()
     root = mnist.default_root()
     if not mnist.has_mnist(root):
-        sys.exit(f"MNIST is not in {mnist.raw_folder(root)}: run `python -m engine.mnist` first.")
+        sys.exit(f"MNIST is not in {mnist.raw_folder(root)}: run `python -m engine.data.mnist` first.")
     data = mnist.load_mnist(root)
     runner = jobs.JobRunner()
-    jobs.warm_torch()
+    sm.warm_up()
     print(f"{os.cpu_count()} CPUs; job runner: {runner.workers} workers, {runner.threads_per_job} intra-op thread each")
 
     settings = sm.MnistSettings(epochs=args.epochs)

@@ -1,4 +1,4 @@
-"""1000 full-batch epochs of logistic regression: engine.logistic.train_logistic vs the course notes' loop.
+"""1000 full-batch epochs of logistic regression: engine.models.logistic.train_logistic vs the course notes' loop.
 
     .venv/bin/python bench/logistic_epochs.py [--repeats 3] [--epochs 1000]
 
@@ -9,7 +9,7 @@ device and thread count: ``nn.Sequential(nn.Linear(d, 1), nn.Sigmoid())``, ``F.b
 ``optim.SGD``, one full-batch step per epoch. ``train_logistic`` does the same steps plus what the
 page needs: per-epoch loss and accuracy, divergence checks and progress callbacks (here a no-op
 callback, called at most 200 times). The ratio is engine time / baseline time (lower is better).
-Also timed: parsing the 100k CSV with ``engine.data.read_csv`` + ``binary_xy``.
+Also timed: parsing the 100k CSV with ``engine.data.upload.read_csv`` + ``binary_xy``.
 Prints figures; asserts nothing. Each figure is the median of ``--repeats`` runs after a warm-up; baseline and engine runs alternate.
 """
 
@@ -29,10 +29,10 @@ from torch import nn, optim
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine import data as datamod  # noqa: E402
-from engine.device import describe_device, pick_device  # noqa: E402
-from engine.logistic import train_logistic  # noqa: E402
-from tests.helpers import big_csv  # noqa: E402
+from engine.data import upload as datamod  # noqa: E402
+from engine.data.samples import big_csv  # noqa: E402
+from engine.models.logistic import train_logistic  # noqa: E402
+from engine.runtime.device import describe_device, pick_device  # noqa: E402
 
 
 def tutorial_loop(X: np.ndarray, y: np.ndarray, epochs: int, lr: float, device: torch.device) -> torch.Tensor:
@@ -104,7 +104,7 @@ def main() -> None:
     )
     print("6×2 table (seeds 002/003), SGD lr 1, zeros:")
     print(row("tutorial loop (baseline)", base))
-    print(row("engine.logistic.train_logistic", ours, base))
+    print(row("engine.models.logistic.train_logistic", ours, base))
     print(
         f"  per epoch: baseline {statistics.median(base) / E * 1e6:.0f} µs, engine {statistics.median(ours) / E * 1e6:.0f} µs"
     )
@@ -120,7 +120,7 @@ def main() -> None:
         args.repeats,
     )
     print(row("tutorial loop (baseline)", base))
-    print(row("engine.logistic.train_logistic", ours, base))
+    print(row("engine.models.logistic.train_logistic", ours, base))
     print(
         f"  per epoch: baseline {statistics.median(base) / E * 1e3:.2f} ms, engine {statistics.median(ours) / E * 1e3:.2f} ms"
     )

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/mnist_epoch.py [--repeats 3] [--no-rss]
 
-Needs the real MNIST (``python -m engine.mnist`` fetches it into ``data/`` or ``$LOGIT_LAB_DATA_DIR``).
+Needs the real MNIST (``python -m engine.data.mnist`` fetches it into ``data/`` or ``$LOGIT_LAB_DATA_DIR``).
 
 1. Epoch ratio, one process, interleaved: an epoch of seed 003's loop
    (``DataLoader(MNIST(transform=ToTensor()), batch_size=128, shuffle=True, drop_last=True)``,
@@ -17,7 +17,7 @@ Needs the real MNIST (``python -m engine.mnist`` fetches it into ``data/`` or ``
    time and test accuracy.
 3. Peak resident memory (VmHWM) of the app with MNIST loaded: ``streamlit run`` is started on a
    free port, headless Chromium opens the Softmax page's MNIST tab (which loads MNIST through
-   ``engine.cache.mnist_data``) and trains the defaults; the server's /proc status is read
+   ``ui.cache.mnist_data``) and trains the defaults; the server's /proc status is read
    before and after. Without Chromium/Playwright, a plain process that loads MNIST and trains
    through the same engine calls is measured instead (and says so).
 """
@@ -43,9 +43,9 @@ import torchvision.datasets as dsets  # noqa: E402
 import torchvision.transforms as transforms  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from engine import mnist  # noqa: E402
-from engine import softmax as sm  # noqa: E402
-from engine.threads import intraop_threads  # noqa: E402
+from engine.data import mnist  # noqa: E402
+from engine.models import softmax as sm  # noqa: E402
+from engine.runtime.threads import intraop_threads  # noqa: E402
 
 SETTINGS = dict(n_classes=10, lr=0.1, batch_size=128, seed=777)
 
@@ -144,7 +144,8 @@ RSS_CHILD = """
 import sys
 sys.path.insert(0, {root!r})
 import streamlit, torch
-from engine import mnist, softmax
+from engine.data import mnist
+from engine.models import softmax
 def hwm():  # this process's peak RSS in MiB (ru_maxrss would include the parent's, across exec)
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
@@ -173,7 +174,7 @@ def main() -> None:
 
     root = mnist.default_root()
     if not mnist.has_mnist(root):
-        sys.exit(f"MNIST is not in {mnist.raw_folder(root)}: run `python -m engine.mnist` first.")
+        sys.exit(f"MNIST is not in {mnist.raw_folder(root)}: run `python -m engine.data.mnist` first.")
     data = mnist.load_mnist(root)
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]

@@ -34,7 +34,7 @@ def _nothing(at: AppTest) -> None:
 
 def _train(at: AppTest, key: str) -> None:
     """Press a Train button and let its job finish (the page's progress panel would rerun it then)."""
-    from engine.cache import job_runner
+    from ui.cache import job_runner
 
     at.button(key=key).click().run()
     job_runner().wait_idle(600)
@@ -48,7 +48,7 @@ def _logistic_trained(at: AppTest) -> None:
 
 def _logistic_100k(at: AppTest) -> None:
     """Upload a 100,000 × 10 CSV (the one bench/logistic_epochs.py times) and train 200 epochs on it."""
-    from tests.helpers import big_csv
+    from engine.data.samples import big_csv
 
     at.radio(key="log_source").set_value("upload").run()
     at.file_uploader(key="log_upload").set_value(("big.csv", big_csv(), "text/csv")).run()
@@ -67,16 +67,18 @@ def _softmax_table(at: AppTest) -> None:
 
 
 def _softmax_mnist(at: AppTest) -> None:
-    from engine import mnist
+    from engine.data import mnist
 
     if not mnist.has_mnist():
-        from tests.tiny_mnist import write_tiny_mnist
+        from engine.data.samples import write_tiny_mnist
 
         missing = mnist.raw_folder(mnist.default_root())
         tiny = write_tiny_mnist(Path(tempfile.mkdtemp(prefix="bench-mnist-")), n_train=600, n_test=200)
         os.environ[mnist.DATA_ENV] = str(tiny)
         atexit.register(shutil.rmtree, tiny, True)
-        print(f"(no MNIST in {missing}: the MNIST tab row uses a tiny stand-in; `python -m engine.mnist` fetches it)")
+        print(
+            f"(no MNIST in {missing}: the MNIST tab row uses a tiny stand-in; `python -m engine.data.mnist` fetches it)"
+        )
     at.session_state["smx_tab"] = "MNIST"
     at.run()
     _train(at, "smx_m_train")

@@ -10,7 +10,7 @@ gettext ``msgid`` in ``locales/``, with ``{named}`` parameters:
   (``ui.i18n.translator()``) and default to English.
 
 Message ids are found in the source by Babel (see ``babel.cfg``): ``_``/``gettext``, ``N_``,
-``Msg``, ``NMsg`` (singular, plural) and the error classes' first argument. ``tests/test_i18n.py``
+``Msg``, ``NMsg`` (singular, plural) and the error classes' first argument. ``tests/pages/test_i18n.py``
 fails when one has no Korean translation.
 """
 

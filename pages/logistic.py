@@ -1,7 +1,7 @@
 """Page 2: logistic regression on the course's tables or an uploaded CSV.
 
-Widgets -> engine.data (table -> X, y) -> a training job (engine.jobs via ui.jobs_view) -> results
-(ui.logistic_views, engine.charts.logistic). Session state: one ``LogisticState``; widget values
+Widgets -> engine.data.upload (table -> X, y) -> a training job (engine.runtime.jobs via ui.jobs_view) -> results
+(ui.logistic_views, engine.present.charts.logistic). Session state: one ``LogisticState``; widget values
 have ``log_`` keys and survive a page switch (``persist_state="session"``).
 """
 
@@ -13,11 +13,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from engine import cache, course, logistic, tables
-from engine import data as datamod
-from engine.jobs import DONE
+from engine.data import course, tables
+from engine.data import upload as datamod
+from engine.models import logistic
+from engine.runtime.jobs import DONE
 from engine.text import N_
-from ui import jobs_view, links
+from ui import cache, jobs_view, links
 from ui import logistic_results as results
 from ui import logistic_setup as setup
 from ui.app import enter_page

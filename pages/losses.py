@@ -1,4 +1,4 @@
-"""Page 3: loss comparison, step by step. Widgets -> engine.losses -> engine.charts.losses.
+"""Page 3: loss comparison, step by step. Widgets -> engine.models.losses -> engine.present.charts.losses.
 
 Session state: one ``LossState`` (the step-by-step experiment: both paths); widget values have
 ``loss_`` keys and survive a page switch; edited tables are kept by ``ui.editors``.
@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from engine import cache, course
-from engine import losses as L
+from engine.data import course
+from engine.models import losses as L
 from engine.text import N_, Msg
-from ui import links
+from ui import cache, links
 from ui import losses_views as views
 from ui.app import enter_page
 from ui.editors import is_edited, persistent_editor, reset_editor

@@ -1,13 +1,12 @@
-"""Page 1: the sigmoid explorer. Widgets -> engine.sigmoid -> engine.charts.sigmoid."""
+"""Page 1: the sigmoid explorer. Widgets -> engine.models.sigmoid -> engine.present.charts.sigmoid."""
 
 import streamlit as st
 
-from engine import cache
-from engine import sigmoid as sg
-from engine.charts import sigmoid as charts
+from engine.models import sigmoid as sg
+from engine.present.charts import sigmoid as charts
 from engine.text import N_
+from ui import cache, links
 from ui import charts as ui_charts
-from ui import links
 from ui.app import enter_page
 from ui.i18n import _, n_, translator
 from ui.text import signed

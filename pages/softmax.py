@@ -1,7 +1,7 @@
 """Page 4: softmax regression, on the course notes' small table and on MNIST.
 
-Widgets -> engine.softmax (training jobs via ui.jobs_view) / engine.mnist -> ui.softmax_views and
-ui.mnist_views (charts from engine.charts). Session state: one ``SoftmaxState``; widget values have
+Widgets -> engine.models.softmax (training jobs via ui.jobs_view) / engine.data.mnist -> ui.softmax_views and
+ui.mnist_views (charts from engine.present.charts). Session state: one ``SoftmaxState``; widget values have
 ``smx_`` keys and survive a page switch.
 """
 
@@ -12,10 +12,10 @@ from functools import partial
 
 import streamlit as st
 
-from engine import cache, course, mnist
-from engine import softmax as sm
-from engine.jobs import DONE, Job
-from ui import draw_views, jobs_view, links
+from engine.data import course, mnist
+from engine.models import softmax as sm
+from engine.runtime.jobs import DONE, Job
+from ui import cache, draw_views, jobs_view, links
 from ui import mnist_views as mv
 from ui import softmax_views as sv
 from ui.app import enter_page

@@ -1,7 +1,7 @@
 """Page 5: softmax regression on a plane: 2-D points of K classes and the region each class wins.
 
-Widgets -> engine.plane (points, regions, boundaries, training steps; Run as a job via ui.jobs_view)
--> engine.charts.plane, through the sections of ui.plane_views. Session state: one ``PlaneState``;
+Widgets -> engine.models.plane (points, regions, boundaries, training steps; Run as a job via ui.jobs_view)
+-> engine.present.charts.plane, through the sections of ui.plane_views. Session state: one ``PlaneState``;
 widget values have ``pln_`` keys and survive a page switch; the table is kept by ``ui.editors``.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import plane
 from engine.errors import DataError
+from engine.models import plane
 from engine.text import N_
 from ui import links
 from ui import plane_views as pv

@@ -121,7 +121,7 @@ def serve_app(log_path: Path, env: dict[str, str] | None = None):
 @pytest.fixture(scope="session")
 def tiny_mnist_root(tmp_path_factory):
     """A tiny MNIST (300 + 100 images as torchvision IDX files) for the served app's Softmax page."""
-    from tests.tiny_mnist import write_tiny_mnist
+    from engine.data.samples import write_tiny_mnist
 
     return write_tiny_mnist(tmp_path_factory.mktemp("mnist"), n_train=300, n_test=100)
 
@@ -129,7 +129,7 @@ def tiny_mnist_root(tmp_path_factory):
 @pytest.fixture(scope="session")
 def slow_mnist_root(tmp_path_factory):
     """An MNIST-shaped set big enough (20,000 + 500 images) that 40 epochs take a few seconds to train."""
-    from tests.tiny_mnist import write_tiny_mnist
+    from engine.data.samples import write_tiny_mnist
 
     return write_tiny_mnist(tmp_path_factory.mktemp("mnist-slow"), n_train=20_000, n_test=500)
 
@@ -137,7 +137,7 @@ def slow_mnist_root(tmp_path_factory):
 @pytest.fixture(scope="session")
 def served_app(tmp_path_factory, tiny_mnist_root):
     """The app served once for the whole test session (see :func:`serve_app`), on the tiny MNIST."""
-    from engine.mnist import DATA_ENV
+    from engine.data.mnist import DATA_ENV
 
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     with serve_app(log_path, {DATA_ENV: str(tiny_mnist_root)}) as url:
@@ -183,7 +183,7 @@ def page(browser, served_app):
 @pytest.fixture(autouse=True)
 def fresh_job_store():
     """Every test starts with no finished training jobs in the shared runner (and leaves none running)."""
-    from engine.cache import job_runner
+    from ui.cache import job_runner
 
     runner = job_runner()
     runner.wait_idle(120)

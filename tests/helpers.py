@@ -1,4 +1,4 @@
-"""Helpers for tests (and the benchmarks): read AppTest chart elements, place screenshots, make a big CSV."""
+"""Helpers for tests: read AppTest chart elements, place screenshots, wait for jobs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import json
 import os
 import re
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,23 +41,9 @@ def screenshot_path(name: str) -> Path:
     return folder / name
 
 
-def big_csv(rows: int = 100_000, cols: int = 10, seed: int = 0) -> bytes:
-    """A linearly separable-ish table: label = [x·w + noise > 0], 4 decimals per value.
-
-    Columns f0 … f{cols-1} and label; the same bytes for the same arguments. The page test uploads
-    it, and bench/logistic_epochs.py and bench/page_reruns.py time it.
-    """
-    gen = np.random.default_rng(seed)
-    X = gen.normal(size=(rows, cols)).round(4)
-    y = (X @ gen.normal(size=cols) + 0.5 * gen.normal(size=rows) > 0).astype(int)
-    header = ",".join([f"f{i}" for i in range(cols)] + ["label"])
-    body = "\n".join(",".join(f"{v:g}" for v in row) + f",{label}" for row, label in zip(X, y, strict=True))
-    return (header + "\n" + body + "\n").encode()
-
-
 def finish_jobs(at, timeout: float = 120.0):
     """Let every training job finish, then run the app once more (as the page's progress panel would)."""
-    from engine.cache import job_runner
+    from ui.cache import job_runner
 
     assert job_runner().wait_idle(timeout), "a training job did not finish in time"
     return at.run()

@@ -22,7 +22,7 @@ def enter_page() -> None:
     first request is a page URL would get that page file on its own: no navigation, no sidebar,
     no page config, no language. (AppTest starts every run in that mode.) This leaves that mode
     and runs the entry script in its place, within the same run, so the request, widget events
-    included, is served as every other one. ``tests/test_browser.py`` opens ``/losses`` first on
+    included, is served as every other one. ``tests/browser/test_browser.py`` opens ``/losses`` first on
     a fresh server to prove it.
     """
     if PagesManager.uses_pages_directory:

@@ -1,6 +1,6 @@
 """Settings dataclasses ↔ widget values in session state: one place for the mapping.
 
-A page describes its settings as a frozen dataclass (``engine.logistic.TrainSettings``, ...) and
+A page describes its settings as a frozen dataclass (``engine.models.logistic.TrainSettings``, ...) and
 gives each field's widget the key :meth:`Binding.key` names. Then:
 
 - :meth:`Binding.ensure` gives every widget its default once per session;

@@ -1,5 +1,5 @@
 """Draw a digit and see why the model reads it so: the canvas, the MNIST-style conversion step by step,
-the answer, and the evidence maps W_k ⊙ x that add up to each class's score (``engine.evidence``).
+the answer, and the evidence maps W_k ⊙ x that add up to each class's score (``engine.models.evidence``).
 
 ``pages/softmax.py`` calls :func:`no_model_yet` before a model is trained and :func:`draw_section`
 after; ``ui.mnist_views`` shows :func:`why_expander` under the random test digit and an upload.
@@ -13,9 +13,10 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from engine import digits, evidence
-from engine import softmax as sm
-from engine.charts import mnist as charts
+from engine.data import digits
+from engine.models import evidence
+from engine.models import softmax as sm
+from engine.present.charts import mnist as charts
 from ui import charts as ui_charts
 from ui.i18n import _, tr, translator
 from ui.text import percent, signed

@@ -13,7 +13,7 @@ In code:
 
 Adding strings (a new page included): wrap them as above, run ``make i18n`` (``python -m
 ui.i18n``: extracts every message id into ``locales/messages.pot`` with Babel and merges it into
-the Korean catalog), then fill in the empty ``msgstr`` entries. ``tests/test_i18n.py`` fails
+the Korean catalog), then fill in the empty ``msgstr`` entries. ``tests/pages/test_i18n.py`` fails
 while any is empty, fuzzy or has other ``{placeholders}`` than its ``msgid``.
 
 Which language: ``?lang=ko|en`` in the address when present, else the one chosen in the sidebar

@@ -1,4 +1,4 @@
-"""Starting training jobs from a page, and showing one while it runs (``engine.jobs``).
+"""Starting training jobs from a page, and showing one while it runs (``engine.runtime.jobs``).
 
 A page calls :func:`start` when Train is pressed and keeps the returned job in its state. While
 the job is unfinished, :func:`show_progress` draws it inside an ``st.fragment(run_every=...)``:
@@ -16,10 +16,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from engine.cache import job_runner
-from engine.jobs import FAILED, QUEUED, STOPPED, Job, JobFn, Progress
+from engine.runtime.jobs import FAILED, QUEUED, STOPPED, Job, JobFn, Progress
 from engine.text import Explained
 from ui.app import session_id
+from ui.cache import job_runner
 from ui.i18n import _, lang, n_, tr
 
 POLL_S = 0.5  # how often a running job's panel refreshes

@@ -1,13 +1,13 @@
 """Each page's settings in the address bar, so that a link opens the same view.
 
 ``/losses?data=hours&w=-2&b=3&lr=0.5&steps=10&lang=ko`` opens the loss page on the study-hours
-table, starting at W = −2, b = 3 with lr 0.5, ten steps taken, in Korean. ``engine.links``
+table, starting at W = −2, b = 3 with lr 0.5, ten steps taken, in Korean. ``engine.present.links``
 reads and checks the values; this module moves them between the address and the widgets:
 
 - the entry script calls :func:`begin` before the page runs and :func:`publish` after it; a
   page that ends early calls :func:`stop` instead of ``st.stop()`` (nothing can be drawn after
   ``st.stop()``, not even the address);
-- a page calls :func:`apply` with its :class:`engine.links.Field` list before it draws those
+- a page calls :func:`apply` with its :class:`engine.present.links.Field` list before it draws those
   widgets. A value the link holds is put into the widget's session-state key, clamped or
   ignored with a notice when it cannot be used as it is; ``apply`` returns what it set, for
   settings that are not widgets (the loss page's steps taken);
@@ -34,8 +34,8 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from engine import links as L
-from engine.links import choice, choices, flag, number, span, whole  # noqa: F401  (the pages' field makers)
+from engine.present import links as L
+from engine.present.links import choice, choices, flag, number, span, whole  # noqa: F401  (the pages' field makers)
 from engine.text import Msg
 from ui.i18n import QUERY_KEY, _, lang, tr
 

@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine import codegen, export, logistic, metrics
-from engine.charts import base as chart_base
-from engine.charts import logistic as charts
-from engine.data import BinaryData
+from engine.data.upload import BinaryData
+from engine.models import logistic, metrics
+from engine.present import codegen, export
+from engine.present.charts import base as chart_base
+from engine.present.charts import logistic as charts
 from engine.text import N_
 from ui import charts as ui_charts
 from ui import jobs_view

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine import export, logistic
-from engine.charts import logistic as charts
-from engine.data import BinaryData
-from engine.jobs import Job
+from engine.data.upload import BinaryData
+from engine.models import logistic
+from engine.present import export
+from engine.present.charts import logistic as charts
+from engine.runtime.jobs import Job
 from engine.text import N_
 from ui import charts as ui_charts
 from ui import jobs_view, links

@@ -1,6 +1,6 @@
 """The loss comparison page's sections (``pages/losses.py`` calls them in reading order).
 
-Every number comes from ``engine.losses``; these only lay it out and word it.
+Every number comes from ``engine.models.losses``; these only lay it out and word it.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from engine import cache, course
-from engine import losses as L
-from engine.charts import losses as loss_charts
-from engine.charts.losses import LOSS_LABELS
+from engine.data import course
+from engine.models import losses as L
+from engine.present.charts import losses as loss_charts
+from engine.present.charts.losses import LOSS_LABELS
 from engine.text import N_, Msg
+from ui import cache
 from ui import charts as ui_charts
 from ui.editors import persistent_editor, reset_editor
 from ui.i18n import _, labels, n_, tr, translator

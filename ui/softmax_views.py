@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from engine import course
-from engine import softmax as sm
-from engine.charts import softmax as charts
-from engine.jobs import Job
+from engine.data import course
+from engine.models import softmax as sm
+from engine.present.charts import softmax as charts
+from engine.runtime.jobs import Job
 from engine.text import N_
 from ui import charts as ui_charts
 from ui import links

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from engine import data as datamod
+from engine.data import upload as datamod
 from engine.text import Msg
 from ui.i18n import _, labels, tr
 from ui.text import md

@@ -1,0 +1,1 @@
+"""Where numbers come from: uploads, typed tables, the course notes' tables and presets, digits, MNIST."""

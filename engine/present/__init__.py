@@ -1,0 +1,1 @@
+"""Turning results into what a learner sees or takes away: charts, links, scripts, downloads."""

@@ -1,0 +1,238 @@
+"""engine.runtime.jobs and engine.runtime.threads: join, queue, stop, failure, thread isolation, the bounded store."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import torch
+
+from engine.runtime import jobs
+from engine.runtime.lru import LruStore
+from engine.runtime.threads import intraop_threads, process_default_threads
+
+
+def gated(gate: threading.Event, value="done", epochs: int = 3):
+    """A job function that reports ``epochs`` epochs, then waits for ``gate`` and returns ``value``."""
+
+    def fn(report):
+        for k in range(epochs):
+            report(k, {"loss": 1.0 / (k + 1)})
+        assert gate.wait(10)
+        return value
+
+    return fn
+
+
+@pytest.fixture
+def runner():
+    r = jobs.JobRunner(workers=1, keep=3)
+    yield r
+    r.close()
+
+
+def test_same_key_joins_one_run(runner):
+    gate = threading.Event()
+    calls = []
+
+    def fn(report):
+        calls.append(1)
+        return gated(gate)(report)
+
+    a = runner.submit(("k", 1), fn, watcher="alice", total=3)
+    b = runner.submit(("k", 1), fn, watcher="bob", total=3)
+    assert a is b and a.watchers == {"alice", "bob"}
+    gate.set()
+    assert a.wait(10) and a.status == jobs.DONE and a.result == "done"
+    # a finished job is joined too, from the shared store
+    c = runner.submit(("k", 1), fn, watcher="carol")
+    assert c is a and calls == [1]
+    assert runner.counts["submitted"] == 1 and runner.counts["joined"] == 2 and runner.counts["started"] == 1
+
+
+def test_progress_is_readable_while_it_runs(runner):
+    gate = threading.Event()
+    job = runner.submit("p", gated(gate, epochs=4), watcher="w", total=4)
+    deadline = time.monotonic() + 10
+    while job.progress().epoch != 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    progress = job.progress()
+    assert progress.status == jobs.RUNNING and not progress.finished
+    assert [row["epoch"] for row in progress.history] == [0, 1, 2, 3]
+    assert progress.history[1]["loss"] == 0.5 and progress.fraction == 1.0
+    gate.set()
+    job.wait(10)
+    assert job.progress().fraction == 1.0 and job.progress().seconds > 0
+
+
+def test_more_jobs_than_workers_queue_in_order(runner):
+    gate = threading.Event()
+    first = runner.submit("a", gated(gate), watcher="w")
+    second = runner.submit("b", gated(gate), watcher="w")
+    third = runner.submit("c", gated(gate), watcher="w")
+    deadline = time.monotonic() + 10
+    while first.status != jobs.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert runner.running() == 1
+    assert (runner.ahead(first), runner.ahead(second), runner.ahead(third)) == (0, 0, 1)
+    assert second.status == third.status == jobs.QUEUED
+    gate.set()
+    assert runner.wait_idle(10)
+    assert [j.status for j in (first, second, third)] == [jobs.DONE] * 3
+
+
+def test_stop_by_the_only_watcher_stops_the_run(runner):
+    gate = threading.Event()
+
+    def fn(report):
+        k = 0
+        while True:  # reports until it is stopped
+            report(k, {"loss": 0.0})
+            k += 1
+            time.sleep(0.001)
+
+    job = runner.submit("s", fn, watcher="alice")
+    while job.progress().epoch is None:
+        time.sleep(0.01)
+    assert runner.stop(job, "alice") is True
+    assert job.wait(10) and job.status == jobs.STOPPED
+    assert job.result is None and runner.find("s") is None  # a stopped run is not kept
+    gate.set()
+
+
+def test_stop_by_one_of_two_watchers_goes_on_for_the_other(runner):
+    gate = threading.Event()
+    job = runner.submit("shared", gated(gate), watcher="alice")
+    runner.submit("shared", gated(gate), watcher="bob")
+    assert runner.stop(job, "alice") is False
+    assert not job.stop_requested
+    gate.set()
+    assert job.wait(10) and job.status == jobs.DONE and job.watchers == {"bob"}
+
+
+def test_a_queued_job_stopped_before_it_starts_never_runs(runner):
+    gate = threading.Event()
+    ran = []
+    busy = runner.submit("busy", gated(gate), watcher="w")
+    waiting = runner.submit("waiting", lambda report: ran.append(1), watcher="w")
+    assert runner.stop(waiting, "w") is True
+    assert waiting.status == jobs.STOPPED and waiting.finished
+    gate.set()
+    assert runner.wait_idle(10)
+    assert ran == [] and busy.status == jobs.DONE
+
+
+def test_asking_again_after_a_stop_starts_a_fresh_run(runner):
+    release = threading.Event()
+
+    def slow(report):
+        for k in range(10_000):
+            report(k, {})
+            release.wait(0.001)
+        return "finished"
+
+    first = runner.submit("again", slow, watcher="w")
+    while first.progress().epoch is None:
+        time.sleep(0.01)
+    runner.stop(first, "w")
+    second = runner.submit("again", lambda report: "fresh", watcher="w")
+    assert second is not first
+    assert second.wait(10) and second.result == "fresh"
+    assert first.status == jobs.STOPPED
+
+
+def test_an_exception_becomes_the_jobs_error(runner, caplog):
+    def boom(report):
+        report(0, {"loss": 1.0})
+        raise ValueError("the data is bad")
+
+    job = runner.submit("boom", boom, watcher="w")
+    assert job.wait(10) and job.status == jobs.FAILED
+    assert isinstance(job.error, ValueError) and str(job.error) == "the data is bad"
+    assert job.progress().error is job.error
+    assert "training job 'boom' failed" in caplog.text
+    # a failed run is not kept: asking again runs it again
+    again = runner.submit("boom", lambda report: "ok now", watcher="w")
+    assert again is not job and again.wait(10) and again.result == "ok now"
+
+
+def test_finished_jobs_live_in_a_bounded_store(runner):
+    for k in range(5):
+        runner.submit(k, lambda report, k=k: k, watcher="w").wait(10)
+    assert runner.find(0) is None and runner.find(1) is None  # keep=3: the oldest two went
+    assert [runner.find(k).result for k in (2, 3, 4)] == [2, 3, 4]
+
+
+def test_history_stays_bounded():
+    r = jobs.JobRunner(workers=1, max_history=100)
+    try:
+        job = r.submit("long", lambda report: [report(k, {"loss": k}) for k in range(1000)] and "ok", watcher="w")
+        assert job.wait(10)
+        history = job.progress().history
+        assert len(history) <= 100 and history[0]["epoch"] == 0 and history[-1]["epoch"] > 900
+    finally:
+        r.close()
+
+
+def test_lru_store_order_and_bound():
+    store = LruStore(2)
+    store.put("a", 1)
+    store.put("b", 2)
+    assert store.get("a") == 1  # now the newest
+    store.put("c", 3)
+    assert store.keys() == ["a", "c"] and store.get("b") is None and len(store) == 2
+    with pytest.raises(ValueError):
+        LruStore(0)
+
+
+# --- threads ------------------------------------------------------------------------------
+
+
+def test_a_job_gets_its_own_thread_count_and_nobody_else_does():
+    default = process_default_threads()
+    if default < 2:
+        pytest.skip("needs a default of at least 2 intra-op threads to tell 1 apart")
+    r = jobs.JobRunner(workers=2, threads_per_job=1)
+    seen_in_jobs: list[int] = []
+    seen_outside: list[int] = []
+    stop = threading.Event()
+
+    def probe_loop():
+        # Threads started in a tight loop, as Streamlit starts a script thread per rerun: each must
+        # get the process default, whatever the jobs are doing at that moment.
+        while not stop.is_set():
+            t = threading.Thread(target=lambda: seen_outside.append(torch.get_num_threads()))
+            t.start()
+            t.join()
+
+    def job(report):
+        seen_in_jobs.append(torch.get_num_threads())
+        torch.randn(200, 200) @ torch.randn(200, 200)
+        return torch.get_num_threads()
+
+    prober = threading.Thread(target=probe_loop)
+    prober.start()
+    try:
+        for k in range(300):
+            r.submit(("threads", k), job, watcher="w")
+        assert r.wait_idle(60)
+    finally:
+        stop.set()
+        prober.join()
+        r.close()
+    assert set(seen_in_jobs) == {1}
+    assert len(seen_outside) > 50 and set(seen_outside) == {default}
+    assert process_default_threads() == default and torch.get_num_threads() == default
+
+
+def test_intraop_threads_restores_this_threads_count():
+    before = torch.get_num_threads()
+    if before < 2:
+        pytest.skip("needs at least 2 intra-op threads")
+    with intraop_threads(1) as took:
+        assert took and torch.get_num_threads() == 1
+        assert process_default_threads() == before
+    assert torch.get_num_threads() == before
+    with intraop_threads(None) as took:
+        assert not took and torch.get_num_threads() == before

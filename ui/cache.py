@@ -1,0 +1,106 @@
+"""The only Streamlit-aware module in ``engine``: cached wrappers around pure engine functions.
+
+Pages call these instead of the engine directly when a result is worth keeping across
+reruns. ``st.cache_data`` hashes the arguments, so every argument must be hashable by
+Streamlit (numbers, strings, tuples, DataFrames, numpy arrays, bytes). Built charts carry words,
+so their wrappers take the page's language (``lang``) and its translator (``t``, not hashed).
+Each page has its own section below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import numpy as np
+import streamlit as st
+
+from engine.data import mnist
+from engine.models import losses, sigmoid, softmax
+from engine.runtime import jobs
+
+# --- Sigmoid explorer -----------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def sigmoid_explorer_frame(w, b, x_min, x_max, w_family, b_family, derivative):
+    return sigmoid.explorer_frame(w, b, x_min, x_max, w_family=w_family, b_family=b_family, derivative=derivative)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def activations_frame(names: tuple[str, ...], x_min, x_max):
+    return sigmoid.activations_frame(list(names), x_min, x_max)
+
+
+# --- Training jobs (every page) ----------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def job_runner() -> jobs.JobRunner:
+    """The app's one job runner, shared by every session: trainings run and are kept here.
+
+    Its starts and joins are logged to the server's output (one line each).
+    """
+    logger = logging.getLogger("engine.runtime.jobs")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s [logit-lab] %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    return jobs.JobRunner(warm_up=softmax.warm_up)
+
+
+def data_fingerprint(*arrays) -> str:
+    """A short hash of the arrays a run trains on (dtype, shape and bytes of each)."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(repr((a.dtype.str, a.shape)).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:24]
+
+
+# --- Loss comparison ------------------------------------------------------------------------
+
+# x and y arrive as tuples of floats (engine.models.losses.as_sequence), so they hash cheaply.
+# The charts of these numbers are cached as Vega-Lite specs by ui.charts.show.
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def loss_grid(x: tuple, y: tuple, w_range: tuple, b_range: tuple, n: int = 60):
+    return losses.loss_grid(x, y, w_range, b_range, n)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def plateau_start(x: tuple, y: tuple, lr: float, steps: int = 50):
+    return losses.plateau_start(x, y, lr, steps)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def compare_paths(x: tuple, y: tuple, w: float, b: float, lr: float, steps: int):
+    return losses.compare_paths(x, y, w, b, lr, steps)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def loss_curve(x: tuple, y: tuple, kind: str, b: float, w_range: tuple):
+    """(one loss over W at this b, its non-convex W stretches)."""
+    frame = losses.curves_over_w(x, y, b, w_range)
+    curve = frame[frame["loss"] == kind]
+    return curve, losses.nonconvex_spans(curve)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def softmax_ce_details(z: tuple, labels: tuple, n_classes: int):
+    return losses.softmax_ce_details(np.reshape(z, (-1, n_classes)), labels)
+
+
+# --- Softmax regression & MNIST -------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def mnist_data(root: str, data_id: tuple) -> mnist.MnistData:
+    """MNIST as uint8/int64 tensors, loaded once per data folder and shared by every session.
+
+    ``data_id`` is ``mnist.data_identity(root)``: files replaced in the folder are loaded anew.
+    """
+    return mnist.load_mnist(root)
