@@ -4,31 +4,62 @@ Building an Altair chart and converting it to Vega-Lite (with its schema validat
 0.1–0.25 s per chart on a small CPU, and ``st.altair_chart`` does it on every rerun. A page that
 names every input of a chart in a key calls :func:`show` instead: the spec of the same numbers in
 the same language is reused, its datasets already in Arrow (as ``st.altair_chart`` sends them).
+
+The conversion uses public routes only: Altair's own ``to_dict`` (without validation: the
+builders are tested, and validation is most of the cost) with a data transformer registered
+through ``alt.data_transformers`` that keeps each DataFrame as a ``pyarrow.Table``, which
+``st.vega_lite_chart`` sends as it is. Every chart of the app goes through here (the live charts
+of running jobs too), so the app never uses ``st.altair_chart``, whose conversion changes the
+same global Altair settings.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
-# Streamlit's conversion (pinned in requirements.txt): the spec st.altair_chart would send.
-from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as _altair_to_vega_lite
-
 from ui.i18n import lang
+
+_TRANSFORMER = "logitlab_arrow"
+_LOCK = threading.Lock()  # Altair's theme and data transformer are process-wide settings
+
+
+def _to_arrow(data, datasets: dict[str, pa.Table], names: dict[int, str]) -> dict[str, str]:
+    """Altair data transformer: keep ``data`` as an Arrow table in ``datasets`` and name it in the spec."""
+    name = names.get(id(data))
+    if name is None:
+        frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+        name = names[id(data)] = "data-" + frame_key(frame)[2][:16]  # named by content, as Streamlit does
+        datasets[name] = pa.Table.from_pandas(frame, preserve_index=False)
+    return {"name": name}
+
+
+alt.data_transformers.register(_TRANSFORMER, _to_arrow)
+
+
+def to_spec(chart: alt.TopLevelMixin) -> dict:
+    """The Vega-Lite spec of ``chart`` with its datasets as Arrow tables, and no Altair theme."""
+    datasets: dict[str, pa.Table] = {}
+    with (
+        _LOCK,
+        alt.theme.enable("none"),
+        alt.data_transformers.enable(_TRANSFORMER, datasets=datasets, names={}),
+    ):
+        spec = chart.to_dict(validate=False)
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _spec(key: tuple, _build: Callable[[], alt.TopLevelMixin]) -> dict:
-    """The Vega-Lite spec of the chart ``_build()`` makes, made once per ``key`` (shared, never changed).
-
-    The conversion is Streamlit's own (the one ``st.altair_chart`` runs): no Altair theme, and
-    every dataset in Arrow with no row limit.
-    """
-    return _altair_to_vega_lite(_build())
+    """The Vega-Lite spec of the chart ``_build()`` makes, made once per ``key`` (shared, never changed)."""
+    return to_spec(_build())
 
 
 def frame_key(frame: pd.DataFrame) -> tuple:

@@ -57,6 +57,7 @@ KEYWORDS: dict[str, Any] = {
     "TableError": None,
     "ImageError": None,
     "MnistError": None,
+    "RunRefused": None,
 }
 SOURCES = ("streamlit_app.py", "pages", "ui", "engine")
 

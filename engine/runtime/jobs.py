@@ -1,8 +1,9 @@
-"""Training runs as jobs outside the script thread: keyed, joined, queued, stoppable.
+"""Training runs as jobs outside the script thread: keyed, joined, queued, stoppable, fair.
 
 A page never trains in its own script thread (a rerun, a widget change or a page switch would
-stop it). It asks a :class:`JobRunner` for a key, (what, data fingerprint, settings), and a
-function that trains; it keeps the :class:`Job` it gets back and shows its progress.
+stop it). It asks a :class:`JobRunner` for a run, named by its spec (``engine.runtime.runs.RunSpec``:
+what, the data's fingerprint, the settings), and a function that trains; it keeps the
+:class:`Job` it gets back and shows its progress.
 
 - Asking for a key that is queued, running or finished joins that job: a class pressing Train
   with the same settings trains once. Finished jobs stay in one bounded LRU store.
@@ -15,6 +16,12 @@ function that trains; it keeps the :class:`Job` it gets back and shows its progr
 - An exception becomes the job's ``error`` (status ``failed``); the traceback goes to the log.
 - :meth:`JobRunner.stop` stops watching for one watcher; the job itself stops only when nobody
   watches it any more.
+- Fair share (``engine.runtime.runs.Limits``): a watcher has at most one active run per ``slot``
+  (a page): asking for another replaces it; the queue is bounded; a run estimated to take longer
+  than the work limit is refused. Refusals raise :class:`~engine.runtime.runs.RunRefused`.
+- Watchers that are neither seen (:meth:`JobRunner.seen`) for ``watcher_ttl_s`` nor ``alive`` (a
+  callback: is that session still connected?) are dropped by a reaper thread; an unwatched run stops.
+- The finished-run store is bounded in runs and in bytes.
 
 Nothing here knows about Streamlit; ``ui.cache.job_runner`` holds the app's one runner.
 """
@@ -34,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.runtime.lru import LruStore
+from engine.runtime.runs import Limits, RunSpec, approx_bytes
 from engine.runtime.threads import intraop_threads
 
 log = logging.getLogger(__name__)
@@ -46,7 +54,9 @@ JobFn = Callable[[Report], Any]
 
 
 def _kind(key: Hashable) -> str:
-    """What a key names, for the log: its first part when it is a tuple ("logistic", "mnist", ...)."""
+    """What a key names, for the log: a spec's kind ("logistic", "mnist", ...)."""
+    if isinstance(key, RunSpec):
+        return key.kind
     return str(key[0]) if isinstance(key, tuple) and key else type(key).__name__
 
 
@@ -81,12 +91,15 @@ class Progress:
 class Job:
     """One training run. Read it with :meth:`progress` and :attr:`result`; only the runner changes it."""
 
-    def __init__(self, key: Hashable, seq: int, total: int | None, max_history: int) -> None:
+    def __init__(
+        self, key: Hashable, seq: int, total: int | None, max_history: int, estimate_s: float | None = None
+    ) -> None:
         self.key = key
         self.seq = seq
         self.total = total
+        self.estimate_s = estimate_s  # seconds it is expected to take (None: unknown)
         self.result: Any = None
-        self.watchers: set[str] = set()
+        self._seen: dict[str, float] = {}  # watcher -> when it was last seen (time.monotonic())
         self._status = QUEUED
         self._error: BaseException | None = None
         self._history: list[dict] = []
@@ -115,6 +128,11 @@ class Job:
     @property
     def stop_requested(self) -> bool:
         return self._stop.is_set()
+
+    @property
+    def watchers(self) -> frozenset[str]:
+        """The sessions waiting for this run."""
+        return frozenset(self._seen)
 
     def progress(self) -> Progress:
         with self._lock:
@@ -160,25 +178,42 @@ class JobRunner:
         self,
         workers: int | None = None,
         *,
-        keep: int = 48,
+        keep: int | None = None,
         threads_per_job: int | None = 1,
         max_history: int = 2000,
         warm_up: Callable[[], object] | None = None,
+        limits: Limits | None = None,
+        alive: Callable[[str], bool] | None = None,
+        reap_every: float | None = 5.0,
     ) -> None:
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         self.threads_per_job = threads_per_job
         self.max_history = max_history
-        self.counts: Counter[str] = Counter()  # submitted, joined, started, done, failed, stopped
+        self.limits = limits or Limits.from_env()
+        self.alive = alive  # is this watcher's session still connected? (None: only the TTL counts)
+        self.counts: Counter[str] = Counter()  # submitted, joined, started, done, failed, stopped, refused, ...
         self._active: dict[Hashable, Job] = {}  # queued or running
-        self._done: LruStore[Job] = LruStore(keep)  # finished with a result
+        self._slots: dict[tuple[str, str], Job] = {}  # (watcher, slot) -> its one active run there
+        self._done: LruStore[Job] = LruStore(
+            keep or self.limits.store_runs,
+            max_bytes=self.limits.store_bytes,
+            sizeof=lambda job: approx_bytes(job.result),
+        )
         self._queue: queue.SimpleQueue[tuple[Job, JobFn] | None] = queue.SimpleQueue()
         self._seq = itertools.count()
         self._lock = threading.Lock()
+        self._closed = threading.Event()
         self._threads = [
             threading.Thread(target=self._work, name=f"logitlab-job-{i}", daemon=True) for i in range(self.workers)
         ]
         for thread in self._threads:
             thread.start()
+        self._reaper = None
+        if reap_every:
+            self._reaper = threading.Thread(
+                target=self._reap_loop, args=(reap_every,), name="logitlab-reaper", daemon=True
+            )
+            self._reaper.start()
         self._warm_up = None
         if warm_up is not None:  # in the background, so that the first run does not wait for it
             self._warm_up = threading.Thread(target=warm_up, name="logitlab-warm-up", daemon=True)
@@ -187,18 +222,45 @@ class JobRunner:
 
     # --- asking for runs ---------------------------------------------------------------------
 
-    def submit(self, key: Hashable, fn: JobFn, *, watcher: str, total: int | None = None) -> Job:
-        """The job for ``key``: the queued, running or finished one if there is one (joined), else a new one."""
+    def submit(
+        self,
+        key: Hashable,
+        fn: JobFn,
+        *,
+        watcher: str,
+        total: int | None = None,
+        slot: str | None = None,
+        estimate_s: float | None = None,
+        advice=None,
+    ) -> Job:
+        """The job for ``key``: the queued, running or finished one if there is one (joined), else a new one.
+
+        With a ``slot`` (a page), ``watcher``'s earlier active run in that slot is replaced: it stops
+        watching it (the run stops unless someone else watches it). A new run is refused
+        (:class:`~engine.runtime.runs.RunRefused`) when the queue is full or ``estimate_s`` is over the work
+        limit (``advice`` says what to change); joining a run is never refused.
+        """
         with self._lock:
             job = self._joinable(key)
+            if job is None:
+                try:
+                    self.limits.check_estimate(estimate_s, advice)
+                    self.limits.check_queue(sum(1 for j in self._active.values() if j.status == QUEUED))
+                except Exception:
+                    self.counts["refused"] += 1
+                    raise
+            if slot is not None:
+                self._take_slot(watcher, slot, job)
             if job is not None:
-                job.watchers.add(watcher)
+                job._seen[watcher] = time.monotonic()
                 self.counts["joined"] += 1
-                log.info("job %d (%s) joined: %d watching", job.seq, _kind(key), len(job.watchers))
+                log.info("job %d (%s) joined: %d watching", job.seq, _kind(key), len(job._seen))
                 return job
-            job = Job(key, next(self._seq), total, self.max_history)
-            job.watchers.add(watcher)
+            job = Job(key, next(self._seq), total, self.max_history, estimate_s)
+            job._seen[watcher] = time.monotonic()
             self._active[key] = job
+            if slot is not None and not job.finished:
+                self._slots[(watcher, slot)] = job
             self.counts["submitted"] += 1
         self._queue.put((job, fn))
         return job
@@ -211,18 +273,18 @@ class JobRunner:
     def watch(self, job: Job, watcher: str) -> None:
         """Count ``watcher`` among those waiting for ``job`` (a page that found it with :meth:`find`)."""
         with self._lock:
-            job.watchers.add(watcher)
+            job._seen[watcher] = time.monotonic()
+
+    def seen(self, job: Job, watcher: str, now: float | None = None) -> None:
+        """``watcher`` still shows ``job`` (its progress panel polls): keep it among the watchers."""
+        with self._lock:
+            if watcher in job._seen:
+                job._seen[watcher] = time.monotonic() if now is None else now
 
     def stop(self, job: Job, watcher: str) -> bool:
         """``watcher`` stops watching ``job``; the job stops when nobody else watches it. True when it stops."""
         with self._lock:
-            job.watchers.discard(watcher)
-            if job.watchers or job.finished:
-                return False
-            job._stop.set()
-            if job.status == QUEUED:  # never started: it ends here, and the worker skips it
-                self._finish(job, STOPPED)
-        return True
+            return self._leave(job, watcher)
 
     def ahead(self, job: Job) -> int:
         """How many queued runs were asked for before ``job`` (0 once it runs)."""
@@ -231,13 +293,33 @@ class JobRunner:
                 return 0
             return sum(1 for other in self._active.values() if other.status == QUEUED and other.seq < job.seq)
 
+    def expected_wait(self, job: Job) -> float | None:
+        """About how many seconds until ``job`` starts: the estimates of the runs before it, shared by the
+        workers (None when one of them has no estimate)."""
+        with self._lock:
+            if job.status != QUEUED:
+                return 0.0
+            before = [o for o in self._active.values() if o is not job and (o.status == RUNNING or o.seq < job.seq)]
+            if any(o.estimate_s is None for o in before):
+                return None
+            left = [max(0.0, o.estimate_s - o.progress().seconds) for o in before]
+            return sum(left) / self.workers
+
     def running(self) -> int:
         with self._lock:
             return sum(1 for job in self._active.values() if job.status == RUNNING)
 
+    def queued(self) -> int:
+        with self._lock:
+            return sum(1 for job in self._active.values() if job.status == QUEUED)
+
     def idle(self) -> bool:
         with self._lock:
             return not self._active
+
+    def stored_bytes(self) -> int:
+        """About how many bytes the finished-run store holds."""
+        return self._done.nbytes
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until no job is queued or running (for tests and benchmarks); True when idle."""
@@ -254,7 +336,59 @@ class JobRunner:
         """Drop every finished job from the store (running ones are not touched)."""
         self._done.clear()
 
+    def reap(self, now: float | None = None) -> int:
+        """Drop the watchers that were not seen for ``watcher_ttl_s`` and are not ``alive``; stop the runs nobody
+        watches any more. Returns how many runs it stopped (the reaper thread calls this every few seconds)."""
+        now = time.monotonic() if now is None else now
+        ttl = self.limits.watcher_ttl_s
+        with self._lock:
+            jobs = list(self._active.values())
+            stale = [(job, w) for job in jobs for w, at in list(job._seen.items()) if now - at > ttl]
+        gone = [(job, w) for job, w in stale if not (self.alive is not None and self._alive(w))]
+        stopped = 0
+        with self._lock:
+            for job, watcher in gone:
+                if watcher in job._seen and now - job._seen[watcher] > ttl:
+                    log.info("job %d (%s): a watcher left", job.seq, _kind(job.key))
+                    stopped += self._leave(job, watcher)
+        self.counts["reaped"] += stopped
+        return stopped
+
     # --- inside ------------------------------------------------------------------------------
+
+    def _alive(self, watcher: str) -> bool:
+        try:
+            return bool(self.alive(watcher))
+        except Exception:  # a liveness check that fails says nothing: the TTL decides
+            return False
+
+    def _take_slot(self, watcher: str, slot: str, job: Job | None) -> None:
+        """``watcher``'s run in ``slot`` becomes ``job``: it leaves the one it had there (called with the lock)."""
+        earlier = self._slots.pop((watcher, slot), None)
+        if earlier is not None and earlier is not job and not earlier.finished:
+            log.info("job %d (%s) replaced by its watcher's new run", earlier.seq, _kind(earlier.key))
+            self.counts["replaced"] += self._leave(earlier, watcher)
+        if job is not None and not job.finished:
+            self._slots[(watcher, slot)] = job
+
+    def _leave(self, job: Job, watcher: str) -> bool:
+        """``watcher`` stops watching ``job``; stop it when nobody is left (called with the lock). True: it stops."""
+        job._seen.pop(watcher, None)
+        for slot_key in [k for k, j in self._slots.items() if j is job and k[0] == watcher]:
+            del self._slots[slot_key]
+        if job._seen or job.finished:
+            return False
+        job._stop.set()
+        if job.status == QUEUED:  # never started: it ends here, and the worker skips it
+            self._finish(job, STOPPED)
+        return True
+
+    def _reap_loop(self, every: float) -> None:
+        while not self._closed.wait(every):
+            try:
+                self.reap()
+            except Exception:  # the reaper must outlive any one bad check
+                log.exception("reaping watchers failed")
 
     def _joinable(self, key: Hashable) -> Job | None:
         job = self._active.get(key)
@@ -267,8 +401,10 @@ class JobRunner:
         job._set(status, result=result, error=error)
         if self._active.get(job.key) is job:
             del self._active[job.key]
-        if status == DONE:
-            self._done.put(job.key, job)
+        for slot_key in [k for k, j in self._slots.items() if j is job]:
+            del self._slots[slot_key]
+        if status == DONE and not self._done.put(job.key, job):
+            log.info("job %d (%s) is too large to keep in the store", job.seq, _kind(job.key))
         self.counts[status] += 1
 
     def _work(self) -> None:
@@ -303,6 +439,7 @@ class JobRunner:
 
     def close(self) -> None:
         """Stop the worker threads once the queue is drained (jobs already running finish)."""
+        self._closed.set()
         for _ in self._threads:
             self._queue.put(None)
 
@@ -314,5 +451,5 @@ class JobRunner:
             job._stop.set()
         self.close()
         deadline = time.monotonic() + timeout
-        for thread in [*self._threads, *([self._warm_up] if self._warm_up is not None else [])]:
+        for thread in [*self._threads, *(t for t in (self._warm_up, self._reaper) if t is not None)]:
             thread.join(max(0.0, deadline - time.monotonic()))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
+from dataclasses import dataclass
 
+import numpy as np
 import pytest
 import torch
 
 from engine.runtime import jobs
 from engine.runtime.lru import LruStore
+from engine.runtime.runs import Limits, RunRefused, RunSpec, approx_bytes
 from engine.runtime.threads import intraop_threads, process_default_threads
 
 
@@ -193,7 +197,7 @@ def test_a_job_gets_its_own_thread_count_and_nobody_else_does():
     default = process_default_threads()
     if default < 2:
         pytest.skip("needs a default of at least 2 intra-op threads to tell 1 apart")
-    r = jobs.JobRunner(workers=2, threads_per_job=1)
+    r = jobs.JobRunner(workers=2, threads_per_job=1, limits=Limits(max_queued=1000))  # 300 runs at once
     seen_in_jobs: list[int] = []
     seen_outside: list[int] = []
     stop = threading.Event()
@@ -236,3 +240,142 @@ def test_intraop_threads_restores_this_threads_count():
     assert torch.get_num_threads() == before
     with intraop_threads(None) as took:
         assert not took and torch.get_num_threads() == before
+
+
+# --- A class on one app: runs as data, fair share, runs that end with their learners ----------
+
+
+@dataclass(frozen=True)
+class _Settings:
+    lr: float = 0.1
+    epochs: int = 10
+
+
+def test_run_specs_are_equal_hashable_and_picklable():
+    a = RunSpec("logistic", "abc123", _Settings(lr=0.5))
+    b = RunSpec("logistic", "abc123", _Settings(lr=0.5))
+    assert a == b and hash(a) == hash(b) and {a: 1}[b] == 1
+    assert a != RunSpec("logistic", "abc123", _Settings(lr=0.25)) and a != RunSpec("mnist", "abc123", _Settings(lr=0.5))
+    assert pickle.loads(pickle.dumps(a)) == a
+    with pytest.raises(TypeError):
+        RunSpec("logistic", "abc123", {"lr": 0.5})  # settings must be hashable
+
+
+def _fair_runner(**limits) -> jobs.JobRunner:
+    return jobs.JobRunner(workers=1, limits=Limits(**limits), reap_every=None)
+
+
+def test_train_again_replaces_this_sessions_run_on_that_page():
+    r = _fair_runner()
+    gate = threading.Event()
+    try:
+        first = r.submit(RunSpec("k", "d", _Settings(epochs=1)), gated(gate), watcher="ann", slot="logistic")
+        runs = [
+            r.submit(RunSpec("k", "d", _Settings(epochs=e)), gated(gate), watcher="ann", slot="logistic")
+            for e in (2, 3, 4)
+        ]
+        # one run of ann's remains on that page: the earlier ones were stopped (nobody else watched them)
+        assert [j.stop_requested for j in (first, *runs)] == [True, True, True, False]
+        other_page = r.submit(RunSpec("k", "d", _Settings(epochs=9)), gated(gate), watcher="ann", slot="mnist")
+        assert not runs[-1].stop_requested and not other_page.stop_requested
+        # a run another session also watches goes on for it
+        shared = r.submit(RunSpec("s", "d", _Settings()), gated(gate), watcher="bob", slot="logistic")
+        r.submit(RunSpec("s", "d", _Settings()), gated(gate), watcher="ann", slot="logistic")
+        assert runs[-1].stop_requested and not shared.stop_requested and shared.watchers == {"ann", "bob"}
+        r.submit(RunSpec("k", "d", _Settings(epochs=7)), gated(gate), watcher="ann", slot="logistic")
+        assert not shared.stop_requested and shared.watchers == {"bob"}
+        assert r.counts["replaced"] == 4
+    finally:
+        gate.set()
+        r.close()
+
+
+def test_the_queue_is_bounded_with_a_plain_refusal():
+    r = _fair_runner(max_queued=2)
+    gate = threading.Event()
+    try:
+        running = r.submit(RunSpec("q", "d", _Settings(epochs=0)), gated(gate), watcher="w0")
+        deadline = time.monotonic() + 10
+        while running.status != jobs.RUNNING and time.monotonic() < deadline:
+            time.sleep(0.01)
+        r.submit(RunSpec("q", "d", _Settings(epochs=1)), gated(gate), watcher="w1")
+        r.submit(RunSpec("q", "d", _Settings(epochs=2)), gated(gate), watcher="w2")
+        with pytest.raises(RunRefused, match="2 runs are already waiting"):
+            r.submit(RunSpec("q", "d", _Settings(epochs=3)), gated(gate), watcher="w3")
+        # joining a queued run is never refused
+        assert r.submit(RunSpec("q", "d", _Settings(epochs=2)), gated(gate), watcher="w4").watchers == {"w2", "w4"}
+        assert r.counts["refused"] == 1
+    finally:
+        gate.set()
+        r.close()
+
+
+def test_a_run_over_the_work_limit_is_refused_with_its_estimate():
+    r = _fair_runner(max_run_seconds=120)
+    try:
+        with pytest.raises(RunRefused) as refused:
+            r.submit(RunSpec("w", "d", _Settings()), lambda report: 1, watcher="w", estimate_s=10_800)
+        assert "10,800 s" in str(refused.value) and "120 s" in str(refused.value)
+        assert r.submit(RunSpec("w", "d", _Settings()), lambda report: 1, watcher="w", estimate_s=60).wait(10)
+        unlimited = _fair_runner(max_run_seconds=0)
+        assert unlimited.submit(RunSpec("w", "d", _Settings()), lambda report: 1, watcher="w", estimate_s=1e6).wait(10)
+        unlimited.close()
+    finally:
+        r.close()
+
+
+def test_a_watcher_not_seen_is_dropped_and_an_unwatched_run_stops():
+    r = _fair_runner(watcher_ttl_s=30)
+    gate = threading.Event()
+    try:
+        alone = r.submit(RunSpec("e", "d", _Settings(epochs=1)), gated(gate), watcher="gone")
+        shared = r.submit(RunSpec("e", "d", _Settings(epochs=2)), gated(gate), watcher="gone")
+        r.watch(shared, "here")
+        now = time.monotonic()
+        assert r.reap(now + 10) == 0 and not alone.stop_requested  # within the TTL
+        later = time.monotonic() + 31
+        r.seen(shared, "here", now=later)  # its panel keeps polling; "gone" closed its tab
+        assert r.reap(later) == 1
+        assert alone.stop_requested
+        assert not shared.stop_requested and shared.watchers == {"here"}
+    finally:
+        gate.set()
+        r.close()
+
+
+def test_a_connected_session_keeps_its_run_past_the_ttl():
+    r = jobs.JobRunner(workers=1, limits=Limits(watcher_ttl_s=30), alive=lambda w: w == "open-tab", reap_every=None)
+    gate = threading.Event()
+    try:
+        kept = r.submit(RunSpec("a", "d", _Settings(epochs=1)), gated(gate), watcher="open-tab")
+        closed = r.submit(RunSpec("a", "d", _Settings(epochs=2)), gated(gate), watcher="closed-tab")
+        assert r.reap(time.monotonic() + 60) == 1
+        assert not kept.stop_requested and closed.stop_requested
+    finally:
+        gate.set()
+        r.close()
+
+
+def test_the_finished_run_store_is_bounded_in_bytes():
+    r = jobs.JobRunner(workers=1, limits=Limits(store_bytes=3 * 1_000_000 + 10_000), reap_every=None)
+    try:
+        for k in range(5):
+            job = r.submit(RunSpec("b", str(k), _Settings()), lambda report: np.zeros(1_000_000, np.uint8), watcher="w")
+            assert job.wait(10) and job.status == jobs.DONE
+        assert r.stored_bytes() <= 3 * 1_000_000 + 10_000
+        assert r.find(RunSpec("b", "4", _Settings())) is not None and r.find(RunSpec("b", "0", _Settings())) is None
+        huge = r.submit(RunSpec("b", "huge", _Settings()), lambda report: np.zeros(5_000_000, np.uint8), watcher="w")
+        assert huge.wait(10) and huge.status == jobs.DONE and huge.result is not None  # its watcher still has it
+        assert r.find(RunSpec("b", "huge", _Settings())) is None  # too large to keep for others
+    finally:
+        r.close()
+
+
+def test_approx_bytes_counts_arrays_tensors_and_frames():
+    import pandas as pd
+
+    assert approx_bytes(np.zeros(1000, np.float32)) == 4000
+    assert approx_bytes(torch.zeros(10, 10)) == 400
+    assert approx_bytes({"a": np.zeros(100, np.uint8), "b": [torch.zeros(4)]}) >= 116
+    assert approx_bytes(pd.DataFrame({"x": np.zeros(1000)})) >= 8000
+    assert approx_bytes(torch.nn.Linear(784, 10)) == (7840 + 10) * 4
