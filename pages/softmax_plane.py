@@ -1,8 +1,9 @@
 """Page 5: softmax regression on a plane: 2-D points of K classes and the region each class wins.
 
-Widgets -> engine.models.plane (points, regions, boundaries, training steps; Run as a job via ui.jobs_view)
--> engine.present.charts.plane, through the sections of ui.plane_views. Session state: one ``PlaneState``;
-widget values have ``pln_`` keys and survive a page switch; the table is kept by ``ui.editors``.
+Widgets -> engine.models.plane (points, regions, boundaries) and plane_training (training steps; Run as a
+job via ui.jobs_view) -> engine.present.charts.plane, through ui.plane_control (state, table, controls) and
+the sections of ui.plane_views. Session state: one ``PlaneState``; widget values have ``pln_`` keys and
+survive a page switch; the table is kept by ``ui.editors``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from engine.errors import DataError
 from engine.models import plane
 from engine.text import N_
 from ui import links
+from ui import plane_control as pc
 from ui import plane_views as pv
 from ui.app import enter_page
 from ui.editors import persistent_editor
@@ -26,17 +28,17 @@ enter_page()
 KEEP = "session"
 MODES = {"train": N_("Train: gradient descent moves them"), "manual": N_("Manual: you move them")}
 
-state = page_state(pv.PlaneState)
-for key, value in pv.DEFAULT_SETTINGS.items():
+state = page_state(pc.PlaneState)
+for key, value in pc.DEFAULT_SETTINGS.items():
     st.session_state.setdefault(key, value)
-pv.settings_ui.ensure()
-asked = links.apply(pv.link_fields(MODES))
-if set(asked) & set(pv.PRESET_FIELDS):  # a link's preset: its points, as picking it does
-    pv.load_preset(state)
+pc.settings_ui.ensure()
+asked = links.apply(pc.link_fields(MODES))
+if set(asked) & set(pc.PRESET_FIELDS):  # a link's preset: its points, as picking it does
+    pc.load_preset(state)
 if state.origin is None:
-    state.origin = pv.preset_origin()
-pv.settle_run(state)  # a Run that finished since the last rerun: its end is where training stands now
-pv.add_clicked_point(state)  # a click on the plane (left by the chart's callback) becomes a row
+    state.origin = pc.preset_origin()
+pc.settle_run(state)  # a Run that finished since the last rerun: its end is where training stands now
+pc.add_clicked_point(state)  # a click on the plane (left by the chart's callback) becomes a row
 
 st.title(_("Softmax on a plane"))
 st.caption(
@@ -58,7 +60,7 @@ with left:
         format_func=labels(plane.PRESETS),
         key="pln_preset",
         persist_state=KEEP,
-        on_change=pv.load_preset,
+        on_change=pc.load_preset,
         args=(state,),
         help=_("Seeded point sets. A line can separate the blobs; no line separates the rings or XOR."),
     )
@@ -70,7 +72,7 @@ with left:
         step=1,
         key="pln_k",
         persist_state=KEEP,
-        on_change=pv.load_preset,
+        on_change=pc.load_preset,
         args=(state,),
         disabled=st.session_state.pln_preset in plane.FIXED_CLASSES,
     )
@@ -81,7 +83,7 @@ with left:
         step=50,
         key="pln_points",
         persist_state=KEEP,
-        on_change=pv.load_preset,
+        on_change=pc.load_preset,
         args=(state,),
     )
     c3.number_input(
@@ -91,7 +93,7 @@ with left:
         step=1,
         key="pln_data_seed",
         persist_state=KEEP,
-        on_change=pv.load_preset,
+        on_change=pc.load_preset,
         args=(state,),
     )
     previous = state.uploads.table
@@ -102,7 +104,7 @@ with left:
         help=_("One row per point: two numbers and a class 0 … 5. Other columns are ignored."),
     )
     if arrived:
-        pv.take_upload(state, upload, previous)
+        pc.take_upload(state, upload, previous)
     current = st.session_state.get("pln_upload")
     if current is not None and state.rejected is not None and state.rejected[0] == current.file_id:
         st.error(
@@ -116,8 +118,8 @@ with left:
 with right:
     number = st.column_config.NumberColumn
     table = persistent_editor(
-        pv.TABLE,
-        pv.preset_frame(),
+        pc.TABLE,
+        pc.preset_frame(),
         num_rows="dynamic",
         width="stretch",
         height=260,
@@ -164,23 +166,23 @@ st.header(_("2. The model: W and b"), divider="gray")
 mode = st.radio(
     _("Who sets W and b"), list(MODES), format_func=labels(MODES), key="pln_mode", horizontal=True, persist_state=KEEP
 )
-settings = pv.settings_ui.pull()
-links.apply(pv.slider_fields(K))
-pv.ensure_sliders(K)
+settings = pc.settings_ui.pull()
+links.apply(pc.slider_fields(K))
+pc.ensure_sliders(K)
 controls, picture = st.columns([1, 1.25], gap="large")
 with controls:
     if mode == "manual":
         st.caption(_("Each class's score is zₖ = w1·x1 + w2·x2 + b. The regions follow the sliders at once."))
-        W, b = pv.manual_controls(K, state)
+        W, b = pc.manual_controls(K, state)
         step = None
     else:
-        pv.ensure_training(state, points, settings)
-        pv.train_controls(state, points, settings)
+        pc.ensure_training(state, points, settings)
+        pc.train_controls(state, points, settings)
         W, b = state.train.weights()
         step = state.train.step
         pv.weights_table(W, b)
 with picture:
-    pv.new_class_picker(K)
+    pc.new_class_picker(K)
     running = mode == "train" and state.pending is not None and not state.pending.finished
     if running:
         pv.show_run(state, points, domain)

@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from engine.data import mnist
-from engine.models import losses, sigmoid, softmax
+from engine.models import loss_ways, losses, sigmoid, softmax
 from engine.runtime import jobs
 
 # --- Sigmoid explorer -----------------------------------------------------------------------
@@ -91,7 +91,7 @@ def loss_curve(x: tuple, y: tuple, kind: str, b: float, w_range: tuple):
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def softmax_ce_details(z: tuple, labels: tuple, n_classes: int):
-    return losses.softmax_ce_details(np.reshape(z, (-1, n_classes)), labels)
+    return loss_ways.softmax_ce_details(np.reshape(z, (-1, n_classes)), labels)
 
 
 # --- Softmax regression & MNIST -------------------------------------------------------------

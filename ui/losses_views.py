@@ -1,6 +1,6 @@
 """The loss comparison page's sections (``pages/losses.py`` calls them in reading order).
 
-Every number comes from ``engine.models.losses``; these only lay it out and word it.
+Every number comes from ``engine.models.losses`` and ``engine.models.loss_ways``; these only lay it out and word it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.data import course
+from engine.models import loss_ways as LW
 from engine.models import losses as L
 from engine.present.charts import losses as loss_charts
 from engine.present.charts.losses import LOSS_LABELS
@@ -240,16 +241,16 @@ def per_sample_section(x, xs, ys, now: dict, keep: str) -> None:
                 _("Restore these probabilities"), key="loss_restore_p", on_click=reset_editor, args=("loss_ptable",)
             )
         try:
-            y_typed, p_typed = L.probability_table(typed)
+            y_typed, p_typed = LW.probability_table(typed)
         except L.TableError as err:
             st.error(tr(err))
             return
-        ways = L.bce_ways(y_typed, p_typed)
+        ways = LW.bce_ways(y_typed, p_typed)
         names, z_from = [_("row {n}", n=i + 1) for i in range(len(y_typed))], "z = log(p / (1 − p))"
     else:
         cur = now[source]
-        z, p = L.model_outputs(xs, float(cur["W"]), float(cur["b"]))
-        ways = L.bce_ways(ys, p, logits=z)
+        z, p = LW.model_outputs(xs, float(cur["W"]), float(cur["b"]))
+        ways = LW.bce_ways(ys, p, logits=z)
         names, z_from = [f"x = {v:g}" for v in x], "z = Wx + b"
         st.caption(
             _(
@@ -263,7 +264,7 @@ def per_sample_section(x, xs, ys, now: dict, keep: str) -> None:
     _ways_table(ways, names, z_from)
 
 
-def _ways_table(ways: L.BceWays, names: list[str], z_from: str) -> None:
+def _ways_table(ways: LW.BceWays, names: list[str], z_from: str) -> None:
     t = ways.table
     shown = pd.DataFrame(
         {
@@ -271,7 +272,7 @@ def _ways_table(ways: L.BceWays, names: list[str], z_from: str) -> None:
             "y": t["y"].astype(int),
             "ŷ": t["p"],
             "term": t["term"],
-            "value": t[L.BCE_WAYS[3]],
+            "value": t[LW.BCE_WAYS[3]],
             "(ŷ − y)²": t["squared error"],
         }
     )
@@ -297,10 +298,10 @@ def _ways_table(ways: L.BceWays, names: list[str], z_from: str) -> None:
         )
     with chart_col:
         edge = max(7.0, min(float(t["z"].abs().max()), 60.0))
-        samples = pd.DataFrame({"sample": names, "y": t["y"], "p": t["p"], "loss": t[L.BCE_WAYS[3]]})
+        samples = pd.DataFrame({"sample": names, "y": t["y"], "p": t["p"], "loss": t[LW.BCE_WAYS[3]]})
         ui_charts.show(
             ("neg-log", ui_charts.frame_key(samples), edge),
-            lambda: loss_charts.neg_log_chart(L.neg_log_curves(edge), samples, t=translator()),
+            lambda: loss_charts.neg_log_chart(LW.neg_log_curves(edge), samples, t=translator()),
             width="stretch",
         )
     st.markdown(_("**The mean, computed four ways**"))
@@ -354,7 +355,7 @@ def softmax_section() -> None:
             column_config={
                 **{
                     c: st.column_config.NumberColumn(c, format="%.4f", help=_("Logit of class {k}.", k=c[1:]))
-                    for c in L.Z_COLUMNS
+                    for c in LW.Z_COLUMNS
                 },
                 "label": st.column_config.NumberColumn("label", step=1, help=_("The true class: 0, 1 or 2.")),
             },
@@ -362,7 +363,7 @@ def softmax_section() -> None:
         st.button(_("Restore the notes' z"), key="loss_restore_z", on_click=reset_editor, args=("loss_ztable",))
         per_sample_slot = st.container()
     try:
-        z, labels = L.softmax_table(ztable)
+        z, labels = LW.softmax_table(ztable)
         ce = cache.softmax_ce_details(L.as_sequence(z), tuple(int(v) for v in labels), z.shape[1])
     except L.TableError as err:
         out_col.error(tr(err))
@@ -371,7 +372,7 @@ def softmax_section() -> None:
         _ce_tables(ce, per_sample_slot)
 
 
-def _ce_tables(ce: L.SoftmaxCE, per_sample_slot) -> None:
+def _ce_tables(ce: LW.SoftmaxCE, per_sample_slot) -> None:
     classes = {c: _("class {k}", k=c.split()[-1]) for c in ce.softmax.columns}
     fmt = {c: st.column_config.NumberColumn(classes[c], format="%.4f") for c in ce.softmax.columns}
     a, b, c = st.columns(3)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from engine.data import course, digits, mnist
 from engine.models import softmax as sm
+from engine.present import softmax_frames as sf
 from engine.present.charts import mnist as charts
 from engine.present.charts.softmax import softmax_history_chart
 from engine.runtime.jobs import Job
@@ -157,7 +158,7 @@ def confusion_section(fit: sm.SoftmaxFit, data: mnist.MnistData) -> None:
             n=data.n_test,
         )
     )
-    pairs = sm.confused_pairs(fit.confusion, top=8)
+    pairs = sf.confused_pairs(fit.confusion, top=8)
     cell = st.session_state.get("smx_cell")
     left, right = st.columns([1.15, 1], gap="large")
     with left:
@@ -171,7 +172,7 @@ def confusion_section(fit: sm.SoftmaxFit, data: mnist.MnistData) -> None:
     with right:
         ui_charts.show(
             ("mnist-per-class", np.asarray(fit.confusion).tobytes()),
-            lambda: charts.per_class_accuracy_chart(sm.per_class_accuracy(fit.confusion), t=t),
+            lambda: charts.per_class_accuracy_chart(sf.per_class_accuracy(fit.confusion), t=t),
             width="stretch",
         )
         st.markdown(_("**Most confused pairs**"))
@@ -201,7 +202,7 @@ def _cell_images(fit: sm.SoftmaxFit, data: mnist.MnistData, cell, pairs: pd.Data
     else:
         intro = _("Selected cell")
     true, predicted = cell
-    idx = sm.cell_indices(data.test_labels.numpy(), fit.predictions, true, predicted)
+    idx = sf.cell_indices(data.test_labels.numpy(), fit.predictions, true, predicted)
     shown = idx[:CELL_IMAGES]
     kind = _("right") if true == predicted else _("wrong")
     text = _(

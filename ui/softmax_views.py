@@ -9,6 +9,7 @@ import streamlit as st
 
 from engine.data import course
 from engine.models import softmax as sm
+from engine.present import softmax_frames as sf
 from engine.present.charts import softmax as charts
 from engine.runtime.jobs import Job
 from engine.text import N_
@@ -153,7 +154,7 @@ def table_results(run: TableRun, *, current: bool) -> None:
         lambda: charts.softmax_history_chart(fit.history, t=t),
         width="stretch",
     )
-    rises = sm.loss_rises(fit.history)
+    rises = sf.loss_rises(fit.history)
     if rises > 0.2 and not fit.diverged:
         st.caption(
             _(
@@ -177,7 +178,7 @@ def table_results(run: TableRun, *, current: bool) -> None:
 
 
 def _probabilities(fit: sm.SoftmaxFit, X: np.ndarray, y: np.ndarray) -> None:
-    probs = sm.probability_table(fit, X, y)
+    probs = sf.probability_table(fit, X, y)
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.markdown(_("**Probabilities per row** (softmax of the scores; each row sums to 1)"))
@@ -194,7 +195,7 @@ def _probabilities(fit: sm.SoftmaxFit, X: np.ndarray, y: np.ndarray) -> None:
                 features=X.shape[1],
             )
         )
-        weights = sm.weight_table(fit)
+        weights = sf.weight_table(fit)
         weights.index = [_("class {k}", k=k) for k in weights.index]
         st.dataframe(weights.style.format("{:.4f}"), width="stretch")
         wrong = int((~probs["correct"]).sum())

@@ -1,4 +1,5 @@
-"""engine.models.losses: BCE four ways, softmax CE three ways, loss shapes, gradient steps, presets, table checks."""
+"""engine.models.losses and loss_ways: BCE four ways, softmax CE three ways, loss shapes, gradient steps, presets,
+table checks."""
 
 import math
 
@@ -8,6 +9,7 @@ import pytest
 import torch
 
 from engine.data import course
+from engine.models import loss_ways as LW
 from engine.models import losses as L
 from engine.present.charts import losses as charts
 from engine.text import Msg
@@ -24,56 +26,56 @@ def test_bce_four_routes_agree(seed):
     g = np.random.default_rng(seed)
     y = g.integers(0, 2, size=20).astype(float)
     p = g.uniform(1e-4, 1 - 1e-4, size=20)
-    ways = L.bce_ways(y, p)
-    assert list(ways.means) == list(L.BCE_WAYS)
+    ways = LW.bce_ways(y, p)
+    assert list(ways.means) == list(LW.BCE_WAYS)
     assert ways.spread < 1e-6
     # the per-sample losses agree too, and match the formula written out in numpy
     expected = -(y * np.log(p) + (1 - y) * np.log(1 - p))
-    for route in L.BCE_WAYS:
+    for route in LW.BCE_WAYS:
         np.testing.assert_allclose(ways.table[route], expected, rtol=0, atol=1e-6)
-    assert ways.means[L.BCE_WAYS[0]] == pytest.approx(expected.mean(), abs=1e-12)
+    assert ways.means[LW.BCE_WAYS[0]] == pytest.approx(expected.mean(), abs=1e-12)
 
 
 def test_bce_with_the_models_own_logits_and_the_course_notes_value():
     # Seed 002: W = 0, b = 0 gives p = 0.5 for everyone and cost 0.6931.
-    z, p = L.model_outputs(EXAM_X, 0.0, 0.0)
-    ways = L.bce_ways(EXAM_Y, p, logits=z)
+    z, p = LW.model_outputs(EXAM_X, 0.0, 0.0)
+    ways = LW.bce_ways(EXAM_Y, p, logits=z)
     for value in ways.means.values():
         assert round(value, 4) == 0.6931
     # The plateau start: p is tiny but not 0, and the four routes still agree.
-    z, p = L.model_outputs(EXAM_X, -0.5, -35.0)
-    ways = L.bce_ways(EXAM_Y, p, logits=z)
+    z, p = LW.model_outputs(EXAM_X, -0.5, -35.0)
+    ways = LW.bce_ways(EXAM_Y, p, logits=z)
     assert ways.spread < 1e-6
-    assert ways.means[L.BCE_WAYS[3]] == pytest.approx(33.75, abs=1e-9)
+    assert ways.means[LW.BCE_WAYS[3]] == pytest.approx(33.75, abs=1e-9)
     assert list(ways.table["term"]) == ["−log(1 − p)"] * 3 + ["−log p"] * 3
 
 
 def test_bce_where_p_rounds_to_exactly_one():
     # z = 40: σ(z) is exactly 1.0 in float64. By hand −log(1 − 1) = inf, the probability routes clamp
     # log at −100, and only the logits route gives the true 40.
-    ways = L.bce_ways([0.0], [1.0], logits=[40.0])
-    assert math.isinf(ways.means[L.BCE_WAYS[0]])
-    assert ways.means[L.BCE_WAYS[1]] == 100.0
-    assert ways.means[L.BCE_WAYS[2]] == 100.0
-    assert ways.means[L.BCE_WAYS[3]] == pytest.approx(40.0, abs=1e-12)
+    ways = LW.bce_ways([0.0], [1.0], logits=[40.0])
+    assert math.isinf(ways.means[LW.BCE_WAYS[0]])
+    assert ways.means[LW.BCE_WAYS[1]] == 100.0
+    assert ways.means[LW.BCE_WAYS[2]] == 100.0
+    assert ways.means[LW.BCE_WAYS[3]] == pytest.approx(40.0, abs=1e-12)
 
 
 def test_bce_rejects_impossible_probabilities():
     with pytest.raises(L.TableError, match="between 0 and 1"):
-        L.bce_ways([0.0, 1.0], [0.5, 1.2])
+        LW.bce_ways([0.0, 1.0], [0.5, 1.2])
     with pytest.raises(ValueError, match="same length"):
-        L.bce_ways([0.0, 1.0], [0.5])
+        LW.bce_ways([0.0, 1.0], [0.5])
 
 
 # --- softmax cross-entropy, three ways ------------------------------------------------------
 
 
 def test_default_softmax_ce_is_seed_004s_1_0938():
-    z, labels = L.softmax_table(course.ce_table())
+    z, labels = LW.softmax_table(course.ce_table())
     np.testing.assert_allclose(z[0], [0.7576, 0.2793, 0.4031], atol=5e-5)  # printed in seed 004
     assert labels.tolist() == [0, 0, 0, 2, 1]
-    ways = L.softmax_ce_ways(z, labels)
-    assert list(ways) == list(L.SOFTMAX_WAYS)
+    ways = LW.softmax_ce_ways(z, labels)
+    assert list(ways) == list(LW.SOFTMAX_WAYS)
     for value in ways.values():
         assert round(value, 4) == 1.0938
     assert max(ways.values()) - min(ways.values()) < 1e-6
@@ -92,7 +94,7 @@ def test_softmax_three_routes_agree_on_any_table(seed):
     g = np.random.default_rng(seed)
     z = g.normal(0, 4, size=(9, 3))
     labels = g.integers(0, 3, size=9)
-    ways = L.softmax_ce_ways(z, labels)
+    ways = LW.softmax_ce_ways(z, labels)
     expected = np.mean([-(z[i, k] - np.log(np.exp(z[i]).sum())) for i, k in enumerate(labels)])
     for value in ways.values():
         assert value == pytest.approx(expected, abs=1e-6)
@@ -100,8 +102,8 @@ def test_softmax_three_routes_agree_on_any_table(seed):
 
 
 def test_softmax_details_tables():
-    z, labels = L.softmax_table(course.ce_table())
-    ce = L.softmax_ce_details(z, labels)
+    z, labels = LW.softmax_table(course.ce_table())
+    ce = LW.softmax_ce_details(z, labels)
     np.testing.assert_allclose(ce.softmax.sum(axis=1), 1.0, atol=1e-12)
     np.testing.assert_allclose(ce.softmax.iloc[0], [0.4308, 0.2670, 0.3022], atol=5e-5)  # seed 004
     np.testing.assert_allclose(ce.log_softmax.iloc[0], [-0.8421, -1.3204, -1.1967], atol=5e-5)
@@ -122,7 +124,7 @@ def test_softmax_details_tables():
 def test_softmax_table_rejects_bad_labels(labels, message):
     table = course.ce_table().assign(label=labels)
     with pytest.raises(L.TableError, match=message):
-        L.softmax_table(table)
+        LW.softmax_table(table)
 
 
 # --- loss shapes ------------------------------------------------------------------------------
@@ -264,7 +266,7 @@ def test_random_start_is_seeded_on_the_slider_grid_and_inside_the_box():
 
 
 def test_neg_log_curves_are_the_two_bce_terms():
-    curves = L.neg_log_curves(7.0, n=101)
+    curves = LW.neg_log_curves(7.0, n=101)
     for name, fn in [("y = 1: −log p", lambda p: -np.log(p)), ("y = 0: −log(1 − p)", lambda p: -np.log1p(-p))]:
         c = curves[curves["curve"] == name]
         np.testing.assert_allclose(c["loss"], fn(c["p"].to_numpy()), rtol=1e-9)
@@ -303,12 +305,12 @@ def test_binary_table_skips_blank_rows_and_reads_text_numbers():
 
 def test_typed_probabilities_must_lie_strictly_between_0_and_1():
     with pytest.raises(L.TableError, match=r"Row 1, column 'p' holds 0, which is not a probability.*infinite"):
-        L.probability_table(table(y=[0, 1], p=[0.0, 0.5]))
+        LW.probability_table(table(y=[0, 1], p=[0.0, 0.5]))
     with pytest.raises(L.TableError, match="Row 2, column 'p' holds 1.2, which is not a probability"):
-        L.probability_table(table(y=[0, 1], p=[0.3, 1.2]))
+        LW.probability_table(table(y=[0, 1], p=[0.3, 1.2]))
     many = table(y=[0] * 6, p=[2.0] * 6)
     with pytest.raises(L.TableError, match=r"\(5 more cells have a problem, among them: Row 2"):
-        L.probability_table(many)
+        LW.probability_table(many)
 
 
 # --- charts (built without a server) ----------------------------------------------------------

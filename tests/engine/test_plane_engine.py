@@ -1,4 +1,5 @@
-"""engine.models.plane: presets, the region grid, the boundary segments, one point's numbers, training, K = 2."""
+"""engine.models.plane (presets, the region grid, the boundary segments, one point's numbers), plane_training
+and plane_logistic (K = 2)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,17 @@ import torch
 import torch.nn.functional as F
 
 from engine.errors import DataError
-from engine.models import plane
+from engine.models import plane, plane_logistic
+from engine.models.plane_training import (
+    TrainSettings,
+    extend_path,
+    initial_state,
+    run_steps,
+    start_history,
+    state_from,
+    state_from_row,
+    train_steps,
+)
 
 DOMAIN = plane.Domain((-4.0, 4.0), (-3.0, 5.0))
 
@@ -150,7 +161,7 @@ def test_evaluate_is_the_mean_cross_entropy_plus_the_l2_term_and_accuracy():
 def test_two_class_softmax_equals_logistic_regression_with_the_weight_differences(seed):
     W, b = random_model(2, seed=seed)
     X = np.random.default_rng(seed).normal(scale=3.0, size=(200, 2))
-    view = plane.logistic_equivalence(W, b, X)
+    view = plane_logistic.logistic_equivalence(W, b, X)
     assert view.weight == pytest.approx(tuple(W[1] - W[0]))
     assert view.bias == pytest.approx(b[1] - b[0])
     f = view.frame
@@ -166,8 +177,8 @@ def test_two_class_softmax_equals_logistic_regression_with_the_weight_difference
 def test_two_class_training_equals_logistic_regression_trained_on_the_differences():
     """One SGD step of softmax moves W₁ − W₀ exactly as a logistic step of twice the learning rate moves W."""
     points = plane.points_from_table(plane.make_preset("xor", n_points=80, seed=2))
-    start = plane.initial_state(2, seed=5)
-    after = plane.train_steps(points.X, points.y, start, plane.TrainSettings(lr=0.3), 1).state
+    start = initial_state(2, seed=5)
+    after = train_steps(points.X, points.y, start, TrainSettings(lr=0.3), 1).state
     W0, b0 = start.weights()
     W1, b1 = after.weights()
     w, bias = torch.tensor(W0[1] - W0[0], requires_grad=True), torch.tensor(b0[1] - b0[0], requires_grad=True)
@@ -181,7 +192,7 @@ def test_two_class_training_equals_logistic_regression_trained_on_the_difference
 
 def test_the_equivalence_needs_two_classes():
     with pytest.raises(DataError, match="exactly two classes"):
-        plane.logistic_equivalence(np.zeros((3, 2)), np.zeros(3), np.zeros((4, 2)))
+        plane_logistic.logistic_equivalence(np.zeros((3, 2)), np.zeros(3), np.zeros((4, 2)))
 
 
 # --- Presets ---------------------------------------------------------------------------------------
@@ -207,13 +218,13 @@ def test_xor_has_two_classes_whatever_is_asked():
 
 @pytest.mark.parametrize("k", [2, 3, 6])
 def test_blobs_are_separable_and_rings_and_xor_are_not(k):
-    settings = plane.TrainSettings(optimizer="adam", lr=0.05)
+    settings = TrainSettings(optimizer="adam", lr=0.05)
     separable = blobs(k, n=300)
-    fit = plane.train_steps(separable.X, separable.y, plane.initial_state(k, 0), settings, 600)
+    fit = train_steps(separable.X, separable.y, initial_state(k, 0), settings, 600)
     assert fit.history["accuracy"].iloc[-1] >= 0.95
     for name in ("rings", "xor"):
         points = plane.points_from_table(plane.make_preset(name, n_classes=k, n_points=300))
-        fit = plane.train_steps(points.X, points.y, plane.initial_state(points.n_classes, 0), settings, 600)
+        fit = train_steps(points.X, points.y, initial_state(points.n_classes, 0), settings, 600)
         assert fit.history["accuracy"].iloc[-1] < 0.8  # a linear model's limit
 
 
@@ -314,9 +325,9 @@ def test_the_plotted_square_holds_every_point_with_a_margin():
 @pytest.mark.parametrize("l2", [0.0, 0.1])
 def test_training_lowers_the_loss(optimizer, lr, l2):
     points = blobs(4)
-    start = plane.initial_state(4, seed=0)
-    first = plane.start_history(points, start, l2)
-    fit = plane.train_steps(points.X, points.y, start, plane.TrainSettings(optimizer, lr, l2), 200)
+    start = initial_state(4, seed=0)
+    first = start_history(points, start, l2)
+    fit = train_steps(points.X, points.y, start, TrainSettings(optimizer, lr, l2), 200)
     assert not fit.diverged and fit.state.step == 200
     assert list(fit.history["step"]) == list(range(1, 201))
     assert fit.history["objective"].iloc[-1] < 0.5 * first["objective"].iloc[0]
@@ -329,18 +340,18 @@ def test_training_lowers_the_loss(optimizer, lr, l2):
 
 def test_l2_keeps_the_weights_smaller():
     points = blobs(3)
-    start = plane.initial_state(3, seed=0)
-    free = plane.train_steps(points.X, points.y, start, plane.TrainSettings(lr=0.5), 300).state.weights()[0]
-    tied = plane.train_steps(points.X, points.y, start, plane.TrainSettings(lr=0.5, l2=0.5), 300).state.weights()[0]
+    start = initial_state(3, seed=0)
+    free = train_steps(points.X, points.y, start, TrainSettings(lr=0.5), 300).state.weights()[0]
+    tied = train_steps(points.X, points.y, start, TrainSettings(lr=0.5, l2=0.5), 300).state.weights()[0]
     assert np.linalg.norm(tied) < 0.5 * np.linalg.norm(free)
 
 
 @pytest.mark.parametrize(("optimizer", "lr"), [("sgd", 0.2), ("adam", 0.05)])
 def test_the_steps_equal_autograd_with_torch_optim(optimizer, lr):
     points = blobs(3, n=60)
-    start = plane.initial_state(3, seed=4)
+    start = initial_state(3, seed=4)
     l2 = 0.05
-    fit = plane.train_steps(points.X, points.y, start, plane.TrainSettings(optimizer, lr, l2), 25)
+    fit = train_steps(points.X, points.y, start, TrainSettings(optimizer, lr, l2), 25)
     W0, b0 = start.weights()
     W = torch.tensor(W0, requires_grad=True)
     b = torch.tensor(b0, requires_grad=True)
@@ -359,13 +370,13 @@ def test_the_steps_equal_autograd_with_torch_optim(optimizer, lr):
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_steps_taken_one_at_a_time_equal_the_same_steps_at_once(optimizer):
     points = blobs(3)
-    settings = plane.TrainSettings(optimizer, 0.05)
-    state = plane.initial_state(3, seed=1)
+    settings = TrainSettings(optimizer, 0.05)
+    state = initial_state(3, seed=1)
     rows = []
     for _ in range(12):
-        fit = plane.train_steps(points.X, points.y, state, settings, 1)
+        fit = train_steps(points.X, points.y, state, settings, 1)
         state, rows = fit.state, [*rows, fit.history]
-    together = plane.train_steps(points.X, points.y, plane.initial_state(3, seed=1), settings, 12)
+    together = train_steps(points.X, points.y, initial_state(3, seed=1), settings, 12)
     assert state == together.state
     pd.testing.assert_frame_equal(pd.concat(rows, ignore_index=True), together.history)
     assert hash(state) == hash(together.state)  # a run's key
@@ -373,32 +384,28 @@ def test_steps_taken_one_at_a_time_equal_the_same_steps_at_once(optimizer):
 
 def test_switching_optimizer_starts_fresh_moments():
     points = blobs(3)
-    sgd = plane.train_steps(points.X, points.y, plane.initial_state(3, 0), plane.TrainSettings("sgd", 0.1), 5).state
+    sgd = train_steps(points.X, points.y, initial_state(3, 0), TrainSettings("sgd", 0.1), 5).state
     assert sgd.moments == () and sgd.optimizer == "sgd"
-    adam = plane.train_steps(points.X, points.y, sgd, plane.TrainSettings("adam", 0.01), 3).state
-    fresh = plane.train_steps(
-        points.X, points.y, plane.state_from(*sgd.weights()), plane.TrainSettings("adam", 0.01), 3
-    )
+    adam = train_steps(points.X, points.y, sgd, TrainSettings("adam", 0.01), 3).state
+    fresh = train_steps(points.X, points.y, state_from(*sgd.weights()), TrainSettings("adam", 0.01), 3)
     assert adam.adam_t == 3 and adam.W == fresh.state.W and adam.step == 8
 
 
 def test_reports_carry_the_weights_and_a_stopped_run_can_resume_from_them():
     points = blobs(3)
     reports = []
-    start = plane.initial_state(3, 0)
-    fit = plane.run_steps(
-        points.X, points.y, start, plane.TrainSettings(), 300, on_epoch=lambda i, m: reports.append((i, m))
-    )
+    start = initial_state(3, 0)
+    fit = run_steps(points.X, points.y, start, TrainSettings(), 300, on_epoch=lambda i, m: reports.append((i, m)))
     assert [i for i, _ in reports] == list(range(2, 300, 3))  # every 3rd step: about 100 reports
     assert reports[-1][1]["step"] == 300
-    resumed = plane.state_from_row(reports[-1][1], 3)
+    resumed = state_from_row(reports[-1][1], 3)
     assert resumed.W == fit.state.W and resumed.b == fit.state.b and resumed.step == 300
 
 
 def test_seeded_start_is_torch_manual_seed_then_nn_linear():
     torch.manual_seed(3)
     layer = torch.nn.Linear(2, 4)
-    state = plane.initial_state(4, seed=3)
+    state = initial_state(4, seed=3)
     W, b = state.weights()
     np.testing.assert_allclose(W, layer.weight.detach().double().numpy())
     np.testing.assert_allclose(b, layer.bias.detach().double().numpy())
@@ -406,7 +413,7 @@ def test_seeded_start_is_torch_manual_seed_then_nn_linear():
 
 def test_a_diverging_run_stops_at_the_last_good_step():
     points = blobs(3)
-    fit = plane.train_steps(points.X * 1e30, points.y, plane.initial_state(3, 0), plane.TrainSettings(lr=1e290), 20)
+    fit = train_steps(points.X * 1e30, points.y, initial_state(3, 0), TrainSettings(lr=1e290), 20)
     assert fit.diverged
     assert np.isfinite(fit.state.weights()[0]).all()
     assert fit.state.step == len(fit.history) < 20
@@ -414,7 +421,7 @@ def test_a_diverging_run_stops_at_the_last_good_step():
 
 def test_training_refuses_classes_the_model_does_not_have():
     with pytest.raises(DataError, match="only 2 classes"):
-        plane.train_steps(np.zeros((2, 2)), np.array([0, 2]), plane.initial_state(2, 0), plane.TrainSettings(), 1)
+        train_steps(np.zeros((2, 2)), np.array([0, 2]), initial_state(2, 0), TrainSettings(), 1)
 
 
 @pytest.mark.parametrize(
@@ -423,12 +430,12 @@ def test_training_refuses_classes_the_model_does_not_have():
 )
 def test_bad_settings_are_explained(kwargs, words):
     with pytest.raises(DataError, match=words):
-        plane.TrainSettings(**kwargs)
+        TrainSettings(**kwargs)
 
 
 def test_the_path_is_thinned_beyond_its_cap_keeping_both_ends():
     rows = pd.DataFrame({"step": range(25), "loss": 0.0, "objective": 0.0, "accuracy": 1.0})
-    path = plane.extend_path(None, rows, cap=10)
+    path = extend_path(None, rows, cap=10)
     assert len(path) <= 10 and path["step"].iloc[0] == 0 and path["step"].iloc[-1] == 24
-    more = plane.extend_path(path, rows.assign(step=rows["step"] + 25), cap=10)
+    more = extend_path(path, rows.assign(step=rows["step"] + 25), cap=10)
     assert len(more) <= 10 and more["step"].iloc[-1] == 49

@@ -15,6 +15,8 @@ import torch.nn.functional as F
 from engine.data import course, mnist
 from engine.data.samples import write_tiny_mnist
 from engine.models import softmax as sm
+from engine.models import softmax_epoch
+from engine.present import softmax_frames as sf
 
 TABLE_X = np.array(course.SOFTMAX_X, dtype=np.float32)
 TABLE_Y = np.array(list(course.SOFTMAX_Y))
@@ -127,7 +129,7 @@ def test_adam_is_torch_adam_on_the_same_batches(tiny):
     )
     assert fit.route == "autograd" and fit.optimizer == "adam"
     model, state = sm.seeded_linear(784, 10, 3)
-    order = sm.DataLoaderOrder(state)
+    order = softmax_epoch.DataLoaderOrder(state)
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     x = tiny.train_images.reshape(300, -1)
     for _ in range(2):
@@ -304,17 +306,17 @@ def test_table_xy_explains_bad_tables(edit, message):
 
 def test_probability_and_weight_tables():
     fit = train_table()
-    probs = sm.probability_table(fit, TABLE_X, TABLE_Y)
+    probs = sf.probability_table(fit, TABLE_X, TABLE_Y)
     assert list(probs.columns[:2]) == ["row", "true"] and probs["correct"].all()
     assert np.allclose(probs[[f"P({k})" for k in range(3)]].sum(axis=1), 1, atol=1e-6)
-    weights = sm.weight_table(fit)
+    weights = sf.weight_table(fit)
     assert weights.shape == (3, 5) and list(weights.index) == [0, 1, 2]
     assert weights.loc[2, "b"] == pytest.approx(fit.bias[2])
 
 
 def test_loss_rises_sees_the_zigzag_at_lr_point_one():
-    assert sm.loss_rises(train_table().history) > 0.4  # the notes' lr oscillates from step to step
-    assert sm.loss_rises(train_table(lr=0.05).history) == 0.0
+    assert sf.loss_rises(train_table().history) > 0.4  # the notes' lr oscillates from step to step
+    assert sf.loss_rises(train_table(lr=0.05).history) == 0.0
 
 
 # --- Reading the confusion matrix ----------------------------------------------------------------
@@ -322,13 +324,13 @@ def test_loss_rises_sees_the_zigzag_at_lr_point_one():
 
 def test_confusion_helpers():
     confusion = np.array([[5, 1, 0], [3, 4, 0], [0, 0, 0]])
-    acc = sm.per_class_accuracy(confusion)
+    acc = sf.per_class_accuracy(confusion)
     assert acc["accuracy"].iloc[0] == pytest.approx(5 / 6) and np.isnan(acc["accuracy"].iloc[2])
-    pairs = sm.confused_pairs(confusion)
+    pairs = sf.confused_pairs(confusion)
     assert pairs[["true", "predicted", "count"]].values.tolist() == [[1, 0, 3], [0, 1, 1]]
     labels = np.array([0, 1, 1, 0])
     preds = np.array([1, 0, 1, 1])
-    assert sm.cell_indices(labels, preds, 0, 1).tolist() == [0, 3]
+    assert sf.cell_indices(labels, preds, 0, 1).tolist() == [0, 3]
 
 
 def test_random_digit_is_the_notes_pick():

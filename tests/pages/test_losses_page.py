@@ -3,6 +3,7 @@
 import pytest
 
 from engine.data import course
+from engine.models import loss_ways as LW
 from engine.models import losses as L
 from tests.helpers import chart_data, chart_spec, metrics
 
@@ -35,7 +36,7 @@ def surface_paths(at) -> list:
 
 
 def ce_results(at) -> list[float]:
-    return [float(metrics(at)[name]) for name in L.SOFTMAX_WAYS]
+    return [float(metrics(at)[name]) for name in LW.SOFTMAX_WAYS]
 
 
 def texts(elements) -> str:
@@ -160,9 +161,9 @@ def test_editing_z_changes_the_three_results_equally(at):
     at.session_state["loss_ztable"] = {**NO_EDITS, "edited_rows": {0: {"z0": 3.0}, 3: {"z2": 2.5}}}
     at.run()
     results = ce_results(at)
-    z, labels = L.softmax_table(course.ce_table())
+    z, labels = LW.softmax_table(course.ce_table())
     z[0, 0], z[3, 2] = 3.0, 2.5
-    expected = L.softmax_ce_ways(z, labels)["F.cross_entropy"]
+    expected = LW.softmax_ce_ways(z, labels)["F.cross_entropy"]
     assert results == [round(expected, 4)] * 3
     assert results[0] != 1.0938
 
@@ -229,8 +230,8 @@ def test_typed_probabilities(at):
     values = {
         m[label] for label in ("by hand", "F.binary_cross_entropy", "nn.BCELoss", "F.binary_cross_entropy_with_logits")
     }
-    typed = L.bce_ways([0, 0, 0, 1, 1, 1], [0.05, 0.3, 0.9, 0.2, 0.6, 0.95]).means
-    assert values == {f"{typed[L.BCE_WAYS[0]]:.6f}"}
+    typed = LW.bce_ways([0, 0, 0, 1, 1, 1], [0.05, 0.3, 0.9, 0.2, 0.6, 0.95]).means
+    assert values == {f"{typed[LW.BCE_WAYS[0]]:.6f}"}
     at.session_state["loss_ptable"] = {**NO_EDITS, "edited_rows": {1: {"p": 1.2}, 2: {"p": 0.0}}}
     at.run()
     assert not at.exception

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.models import plane
+from engine.models import plane, plane_logistic
+from engine.models import plane_training as training
 from tests.helpers import chart_data, finish_jobs, metrics, page_state
-from ui import plane_views
+from ui import plane_control
 
 PAGE = "pages/softmax_plane.py"
 
@@ -51,7 +52,7 @@ def texts(at) -> str:
 
 
 def table(at) -> pd.DataFrame:
-    return at.session_state[f"{plane_views.TABLE}_saved"]
+    return at.session_state[f"{plane_control.TABLE}_saved"]
 
 
 def run(at):
@@ -154,7 +155,7 @@ def test_adam_and_l2_train_and_a_new_seed_starts_again(app):
     assert accuracy(at) >= 0.95
     assert state(at).train.optimizer == "adam" and state(at).train.adam_t == 300
     at.number_input(key="pln_seed").set_value(5).run()
-    assert state(at).train.step == 0 and state(at).train == plane.initial_state(3, 5)
+    assert state(at).train.step == 0 and state(at).train == training.initial_state(3, 5)
 
 
 def test_manual_sliders_move_the_regions(app):
@@ -162,7 +163,7 @@ def test_manual_sliders_move_the_regions(app):
     at.radio(key="pln_mode").set_value("manual").run()
     assert not at.exception
     assert "steps taken" not in metrics(at)
-    W, b = plane.default_weights(3)
+    W, b = training.default_weights(3)
     assert at.slider(key="pln_w1_1").value == pytest.approx(W[1, 0])
     before = regions(at)
     share = (before["winner"] == 0).mean()
@@ -234,7 +235,7 @@ def test_a_click_on_the_plane_adds_a_point_of_the_chosen_class(app):
     at = open_page(app)
     at.segmented_control(key="pln_new_class").set_value(2).run()
     # the session-state equivalent of a click (the chart's on_select callback leaves the cell's centre here)
-    at.session_state[plane_views.CLICK] = (0.5, -0.25)
+    at.session_state[plane_control.CLICK] = (0.5, -0.25)
     at.run()
     assert not at.exception
     assert len(table(at)) == 151 and table(at).iloc[-1].tolist() == [0.5, -0.25, 2]
@@ -243,7 +244,7 @@ def test_a_click_on_the_plane_adds_a_point_of_the_chosen_class(app):
     assert len(dots) == 151 and dots.iloc[-1][["x1", "x2", "class"]].tolist() == [0.5, -0.25, 2]
     # the last option starts a new class: the model gets a fourth score
     at.segmented_control(key="pln_new_class").set_value(3).run()
-    at.session_state[plane_views.CLICK] = (4.0, 4.0)
+    at.session_state[plane_control.CLICK] = (4.0, 4.0)
     at.run()
     assert "2 points added by clicking." in texts(at)
     assert state(at).train.n_classes == 4
@@ -254,11 +255,11 @@ def test_a_click_on_the_plane_adds_a_point_of_the_chosen_class(app):
 
 def test_the_click_callback_reads_the_clicked_cell_from_the_selection_event():
     event = {"selection": {"click": [{"cx": 1.25, "cy": -0.5}]}}
-    assert plane_views.click_point(event) == (1.25, -0.5)
-    assert plane_views.click_point({"selection": {"click": []}}) is None
-    assert plane_views.click_point({"selection": {}}) is None
-    assert plane_views.click_point(None) is None
-    assert plane_views.click_point({"selection": {"click": [{"cx": "nan", "cy": 0}]}}) is None
+    assert plane_control.click_point(event) == (1.25, -0.5)
+    assert plane_control.click_point({"selection": {"click": []}}) is None
+    assert plane_control.click_point({"selection": {}}) is None
+    assert plane_control.click_point(None) is None
+    assert plane_control.click_point({"selection": {"click": [{"cx": "nan", "cy": 0}]}}) is None
 
 
 def test_one_point_shows_its_scores_probabilities_and_cross_entropy_term(app):
@@ -284,7 +285,7 @@ def test_two_classes_show_that_softmax_is_logistic_regression(app):
     assert not at.exception
     assert at.number_input(key="pln_k").disabled
     W, b = state(at).train.weights()
-    view = plane.logistic_equivalence(W, b, plane.points_from_table(table(at)).X)
+    view = plane_logistic.logistic_equivalence(W, b, plane.points_from_table(table(at)).X)
     latex = " ".join(e.value for e in at.latex)
     assert f"= ({view.weight[0]:.3f},\\ {view.weight[1]:.3f})" in latex and f"= {view.bias:.3f}" in latex
     shown = [df for df in at.dataframe if "softmax_p1" in df.value.columns][0].value
@@ -300,7 +301,7 @@ def test_two_classes_show_that_softmax_is_logistic_regression(app):
 def test_table_and_training_survive_a_page_switch(app):
     at = open_page(app)
     at.toggle(key="pln_slow").set_value(False).run()
-    at.session_state[plane_views.CLICK] = (0.0, 0.0)
+    at.session_state[plane_control.CLICK] = (0.0, 0.0)
     at.run()
     run(at)
     shown = metrics(at)["training accuracy"]
@@ -322,7 +323,7 @@ def test_in_korean_the_page_runs_without_an_exception(app, mode):
         run(at)
     at.number_input(key="pln_pick").set_value(3).run()
     at.selectbox(key="pln_preset").set_value("xor").run()
-    at.session_state[plane_views.CLICK] = (1.0, 1.0)
+    at.session_state[plane_control.CLICK] = (1.0, 1.0)
     at.run()
     at.file_uploader(key="pln_upload").set_value(("bad.csv", b"", "text/csv")).run()
     assert not at.exception

@@ -172,7 +172,7 @@ def neg_log_chart(
 ) -> alt.LayerChart:
     """The two per-sample BCE curves, −log p (y = 1) and −log(1 − p) (y = 0), each sample a dot on its curve.
 
-    ``curves``: from ``engine.models.losses.neg_log_curves`` (p, loss, curve).
+    ``curves``: from ``engine.models.loss_ways.neg_log_curves`` (p, loss, curve).
     ``samples``: one row per sample with ``sample``, ``y``, ``p``, ``loss``.
     """
     _ = t.gettext
