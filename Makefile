@@ -10,7 +10,7 @@ RUNTIME_STAMP := $(VENV)/.stamp-runtime
 DEV_STAMP := $(VENV)/.stamp-dev
 PORT ?= 8501
 
-.PHONY: run mnist test lint i18n bench bench-mnist bench-jobs screenshots clean-venv
+.PHONY: run dev mnist test lint i18n bench bench-mnist bench-jobs screenshots clean-venv
 
 # A venv without pip (Debian/Ubuntu without python3-venv) is removed again, so the next try starts clean.
 $(PY):
@@ -30,6 +30,10 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 run: $(RUNTIME_STAMP)
 	@$(PY) -m engine.data.mnist || echo "[mnist] not fetched now; starting the app anyway (the Softmax page has a Fetch button)."
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+# The same, reloading the app when a source file changes (the shared config turns the watcher off).
+dev: $(RUNTIME_STAMP)
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
 
 mnist: $(RUNTIME_STAMP)
 	$(PY) -m engine.data.mnist

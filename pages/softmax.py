@@ -14,7 +14,7 @@ import streamlit as st
 
 from engine.data import course, mnist
 from engine.models import softmax as sm
-from engine.runtime.jobs import DONE, Job
+from engine.runtime.runs import RunSpec
 from ui import cache, draw_views, jobs_view, links
 from ui import mnist_views as mv
 from ui import softmax_views as sv
@@ -33,10 +33,8 @@ mnist_ui = Binding("smx_m", sm.MnistSettings())
 
 @dataclass
 class SoftmaxState:
-    table_run: sv.TableRun | None = None  # the last small-table run (pending or finished)
-    table_notice: str | None = None
-    mnist_job: Job | None = None  # the last MNIST run this session started or found
-    mnist_notice: str | None = None
+    table: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("softmax-table"))
+    mnist: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("mnist"))
     extra: dict = field(default_factory=dict)
 
 
@@ -45,22 +43,15 @@ def reset_table() -> None:
     table_ui.push(sm.TableSettings())
 
 
-def forget_table_run() -> None:
-    state.table_notice, state.table_run = jobs_view.stopped_note(state.table_run.job), None
+def train_mnist(data: mnist.MnistData, fingerprint: str, settings: sm.MnistSettings) -> None:
+    spec = RunSpec("mnist", fingerprint, settings)
+    state.mnist.train(spec, partial(sm.train_mnist, data, settings), total=settings.epochs)
 
 
-def forget_mnist_run() -> None:
-    state.mnist_notice, state.mnist_job = jobs_view.stopped_note(state.mnist_job), None
-
-
-def train_defaults(data: mnist.MnistData, key_head: tuple) -> None:
+def train_defaults(data: mnist.MnistData, fingerprint: str) -> None:
     """The canvas section's "Train with the defaults": the default settings into the widgets, and their run."""
-    defaults = sm.MnistSettings()
-    mnist_ui.push(defaults)
-    state.mnist_job = jobs_view.start(
-        (*key_head, defaults), partial(sm.train_mnist, data, defaults), total=defaults.epochs
-    )
-    state.mnist_notice = None
+    mnist_ui.push(sm.MnistSettings())
+    train_mnist(data, fingerprint, sm.MnistSettings())
 
 
 state = page_state(SoftmaxState)
@@ -126,28 +117,23 @@ def small_table() -> None:
         for note in notes:
             st.info(tr(note))
     settings = table_ui.pull()
-    key = ("softmax-table", cache.data_fingerprint(X, y), n_classes, settings) if X is not None else None
-    if train and X is not None:
-        job = jobs_view.start(key, partial(sm.train_table, X, y, n_classes, settings), total=settings.steps)
-        state.table_run, state.table_notice = sv.TableRun(job, key, X, y, settings), None
+    spec = RunSpec("softmax-table", cache.data_fingerprint(X, y), settings) if X is not None else None
+    slot = state.table
+    if (train or links.asks_for_result()) and X is not None:
+        fn = partial(sm.train_table, X, y, n_classes, settings)
+        slot.train(spec, fn, total=settings.steps, extra=(X, y, settings))
     elif train:
         st.warning(_("Nothing was trained: fix the table first."))
-    elif key is not None and (state.table_run is None or (state.table_run.job.finished and state.table_run.key != key)):
-        found = jobs_view.find(key)  # trained already (here, or by anyone): shown at once
-        if found is not None and found.status == DONE:
-            state.table_run = sv.TableRun(found, key, X, y, settings)
-    run = state.table_run
-    if run is not None and not run.job.finished:
-        jobs_view.show_progress(run.job, key="smx_t_job", describe=sv.describe_table_progress, on_stop=forget_table_run)
-    elif run is not None and run.job.status != DONE:
-        state.table_notice, state.table_run = jobs_view.ended_badly(run.job), None
-    if state.table_notice:
-        st.warning(state.table_notice)
-    if state.table_run is None or not state.table_run.job.finished:
-        if state.table_run is None:
+    slot.show_progress(key="smx_t_job", describe=sv.describe_table_progress)
+    slot.settle()
+    if slot.notice:
+        st.warning(slot.notice)
+    if slot.result is None:
+        if not slot.running:
             st.info(_("Press **Train** to fit the model on this table."))
-    else:
-        sv.table_results(state.table_run, current=state.table_run.key == key)
+        return
+    slot.show_instant()
+    sv.table_results(sv.TableRun(slot.result, slot.result.key, *slot.result_extra), current=slot.result.key == spec)
 
 
 # --- MNIST ---------------------------------------------------------------------------------------
@@ -166,34 +152,27 @@ def mnist_part() -> None:
     data = mv.mnist_data_or_fetch(root)
     if data is None:
         return
-    data_id = mnist.data_identity(root)  # in every key: replaced files are loaded and trained on anew
+    # the data's identity is in every spec: replaced files are loaded and trained on anew
+    fingerprint = cache.text_fingerprint(str(root), mnist.data_identity(root))
     train = mv.settings_widgets(KEEP)
     settings = mnist_ui.pull()
     if settings.optimizer == "adam" and settings.lr > 0.02:
         st.caption(_("Adam usually wants a smaller learning rate (0.001–0.01); with 0.1 it jumps around."))
-    key = ("mnist", str(root), data_id, settings)
-    if train:
-        state.mnist_job = jobs_view.start(key, partial(sm.train_mnist, data, settings), total=settings.epochs)
-        state.mnist_notice = None
-    elif state.mnist_job is None or (state.mnist_job.finished and state.mnist_job.key != key):
-        found = jobs_view.find(key)  # trained already, here or by someone else: shown at once
-        state.mnist_job = found if found is not None and found.finished else state.mnist_job
-    job = state.mnist_job
-    if job is not None and job.key[:3] != key[:3]:
-        job = state.mnist_job = None  # trained on other files: its predictions do not belong to these images
-    if job is not None and not job.finished:
-        jobs_view.show_progress(
-            job,
-            key="smx_m_job",
-            describe=mv.describe_progress(settings.epochs),
-            chart=mv.live_chart(settings.epochs),
-            on_stop=forget_mnist_run,
+    spec, slot = RunSpec("mnist", fingerprint, settings), state.mnist
+    if train or links.asks_for_result():
+        train_mnist(data, fingerprint, settings)
+    for run in (slot.pending, slot.result):
+        if run is not None and run.key.data != fingerprint:
+            slot.forget()  # trained on other files: its predictions do not belong to these images
+    if slot.running:
+        slot.show_progress(
+            key="smx_m_job", describe=mv.describe_progress(settings.epochs), chart=mv.live_chart(settings.epochs)
         )
         return
-    if job is not None and job.status != DONE:
-        state.mnist_notice, state.mnist_job, job = jobs_view.ended_badly(job), None, None
-    if state.mnist_notice:
-        st.warning(state.mnist_notice)
+    slot.settle()
+    job = slot.result
+    if slot.notice:
+        st.warning(slot.notice)
     if job is None:
         st.info(
             _(
@@ -203,10 +182,11 @@ def mnist_part() -> None:
                 test=data.n_test,
             )
         )
-        draw_views.no_model_yet(partial(train_defaults, data, key[:3]))
+        draw_views.no_model_yet(partial(train_defaults, data, fingerprint))
         return
     fit = job.result
-    if job.key != key:
+    slot.show_instant()
+    if job.key != spec:
         st.info(_("The settings changed since this model was trained. Press **Train** to train with the new ones."))
     if fit.diverged:
         st.error(

@@ -64,6 +64,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_PIDS: dict[str, int] = {}  # URL -> PID of each app serve_app serves now
+
+
 @contextlib.contextmanager
 def serve_app(log_path: Path, env: dict[str, str] | None = None):
     """Serve the app with ``streamlit run`` on a free 127.0.0.1 port; yield its URL; stop it by PID.
@@ -94,6 +97,7 @@ def serve_app(log_path: Path, env: dict[str, str] | None = None):
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[url] = proc.pid
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -110,6 +114,7 @@ def serve_app(log_path: Path, env: dict[str, str] | None = None):
             time.sleep(0.3)
         yield url
     finally:
+        SERVER_PIDS.pop(url, None)
         proc.terminate()
         try:
             proc.wait(timeout=15)

@@ -7,7 +7,9 @@ import uuid
 from pathlib import Path
 
 import streamlit as st
+from streamlit import runtime
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 ENTRY_SCRIPT = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
@@ -32,5 +34,17 @@ def enter_page() -> None:
 
 
 def session_id() -> str:
-    """A stable id for this browser session (it names the session among a training job's watchers)."""
+    """A stable id for this browser session (it names the session among a training job's watchers).
+
+    On a served app it is Streamlit's own session id, so the job runner can ask whether the session
+    is still connected (:func:`session_connected`); AppTest sessions get a random one each.
+    """
+    ctx = get_script_run_ctx()
+    if runtime.exists() and ctx is not None:
+        return ctx.session_id
     return st.session_state.setdefault("_session_id", uuid.uuid4().hex)
+
+
+def session_connected(sid: str) -> bool:
+    """Whether the browser tab of session ``sid`` is still connected (False once it is closed)."""
+    return runtime.exists() and runtime.get_instance().is_active_session(sid)

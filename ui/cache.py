@@ -18,6 +18,7 @@ import streamlit as st
 from engine.data import mnist
 from engine.models import loss_ways, losses, sigmoid, softmax
 from engine.runtime import jobs
+from ui.app import session_connected
 
 # --- Sigmoid explorer -----------------------------------------------------------------------
 
@@ -47,7 +48,12 @@ def job_runner() -> jobs.JobRunner:
         handler.setFormatter(logging.Formatter("%(asctime)s [logit-lab] %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    return jobs.JobRunner(warm_up=softmax.warm_up)
+    return jobs.JobRunner(warm_up=softmax.warm_up, alive=session_connected)
+
+
+def text_fingerprint(*parts) -> str:
+    """A short hash of values named by their text (a data folder and its files' identity, say)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
 def data_fingerprint(*arrays) -> str:

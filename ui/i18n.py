@@ -26,6 +26,7 @@ import functools
 import gettext
 import io
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,11 +79,26 @@ def _load(lang: str, stamp: float) -> Translator:
     return gettext.GNUTranslations(buf)
 
 
+_CHECKED: dict[str, tuple[float, Translator]] = {}  # lang -> (when its file was last looked at, its translator)
+RELOAD_CHECK_S = 5.0
+
+
 def catalog(lang: str) -> Translator:
-    """The translations for ``lang`` (English: the identity), reloaded when its .po file changes."""
-    if lang == "en" or not po_path(lang).exists():
+    """The translations for ``lang`` (English: the identity), reloaded when its .po file changes.
+
+    Every translated string asks for this, so the file is looked at (a ``stat``) at most once every
+    few seconds per language, not once per string.
+    """
+    if lang == "en":
         return ENGLISH
-    return _load(lang, po_path(lang).stat().st_mtime)
+    now = time.monotonic()
+    checked = _CHECKED.get(lang)
+    if checked is not None and now - checked[0] < RELOAD_CHECK_S:
+        return checked[1]
+    path = po_path(lang)
+    found = _load(lang, path.stat().st_mtime) if path.exists() else ENGLISH
+    _CHECKED[lang] = (now, found)
+    return found
 
 
 # --- the session's language ------------------------------------------------------------------

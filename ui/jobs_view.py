@@ -1,23 +1,37 @@
-"""Starting training jobs from a page, and showing one while it runs (``engine.runtime.jobs``).
+"""A page's training runs: start or join, progress, settle, notices, stop (``engine.runtime.jobs``).
 
-A page calls :func:`start` when Train is pressed and keeps the returned job in its state. While
-the job is unfinished, :func:`show_progress` draws it inside an ``st.fragment(run_every=...)``:
-only the fragment reruns while it polls, never the page. When the job ends, the fragment reruns
-the whole page once, so the page shows the result. Leaving the page, switching tabs, moving any
-widget or a fast rerun never stops the job: it runs in the job runner's own threads.
+Every page part that trains keeps one :class:`RunSlot` in its state and goes through it:
+
+- :meth:`RunSlot.train` when Train is pressed (or a link asks for the result, ``run=1``): starts the
+  run named by its :class:`~engine.runtime.runs.RunSpec`, or joins the same run another session
+  started or finished (then it shows at once, "already trained in this app"). This session's
+  earlier run on the page is replaced; a run the app refuses (queue full, over the work limit)
+  leaves a plain notice and the last result as it was;
+- :meth:`RunSlot.show_progress` draws an unfinished run inside an ``st.fragment(run_every=...)``:
+  only the fragment reruns while it polls (and tells the runner this session still watches), never
+  the page. When the run ends, the fragment reruns the whole page once;
+- :meth:`RunSlot.settle` turns a finished run into the result, or into a notice saying why not.
+
+A session sees a result only when it asked for one: nothing is shown from the shared store unasked.
+Leaving the page, switching tabs, moving any widget or a fast rerun never stops a run: it runs in
+the job runner's own threads, and stops when nobody watches it any more (Stop, a closed tab).
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from engine.runtime.jobs import FAILED, QUEUED, STOPPED, Job, JobFn, Progress
-from engine.text import Explained
+from engine.runtime.jobs import DONE, FAILED, QUEUED, STOPPED, Job, JobFn, Progress
+from engine.runtime.runs import RunRefused, RunSpec
+from engine.text import Explained, Msg
+from ui import charts as ui_charts
 from ui.app import session_id
 from ui.cache import job_runner
 from ui.i18n import _, lang, n_, tr
@@ -25,12 +39,113 @@ from ui.i18n import _, lang, n_, tr
 POLL_S = 0.5  # how often a running job's panel refreshes
 QUICK_WAIT_S = 0.6  # a run this short is shown finished at once, without a progress panel
 
-# Built live charts, shared by every session watching the same job: (rows, language) -> chart.
-_CHARTS: weakref.WeakKeyDictionary[Job, tuple[int, str, alt.TopLevelMixin]] = weakref.WeakKeyDictionary()
+# Live chart specs, shared by every session watching the same job: (rows, language) -> Vega-Lite spec.
+_CHARTS: weakref.WeakKeyDictionary[Job, tuple[int, str, dict]] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class RunSlot:
+    """One page part's training run for this session (a field of the page's state dataclass).
+
+    ``name`` tells this session's runs apart by page part: a new run replaces the one of the same name.
+    ``extra`` is whatever the page attaches to a run (its data, its table's name) and gets back with
+    the result.
+    """
+
+    name: str
+    pending: Job | None = None  # asked for; shown as progress until it finishes
+    pending_extra: Any = None
+    result: Job | None = None  # the finished run this session asked for, shown as its result
+    result_extra: Any = None
+    failure: Job | None = None  # a finished run the page could not use (a diverged fit)
+    notice: str | None = None  # a plain message for the learner (a refusal, a stop, a failure)
+    instant: bool = False  # the result was already in the app's store when it was asked for
+
+    def train(
+        self,
+        spec: RunSpec,
+        fn: JobFn,
+        *,
+        total: int | None = None,
+        estimate_s: float | None = None,
+        advice: Msg | None = None,
+        extra: Any = None,
+        wait: float = QUICK_WAIT_S,
+    ) -> Job | None:
+        """Train pressed: start the run for ``spec``, or join it; None (and a notice) when the app refuses it."""
+        runner = job_runner()
+        known = runner.find(spec)
+        try:
+            job = runner.submit(
+                spec, fn, watcher=session_id(), total=total, slot=self.name, estimate_s=estimate_s, advice=advice
+            )
+        except RunRefused as refused:
+            self.notice = tr(refused)
+            return None
+        self.pending, self.pending_extra, self.notice = job, extra, None
+        self.instant = known is not None and known.status == DONE
+        if wait and not job.finished:
+            job.wait(wait)
+        return job
+
+    def settle(self, usable: Callable[[Job], bool] | None = None) -> Job | None:
+        """Once the pending run has finished: it becomes the result (or, not ``usable``, the failure), or the notice
+        says why it ended. Returns the run that finished now (None when nothing changed)."""
+        job = self.pending
+        if job is None or not job.finished:
+            return None
+        self.pending = None
+        if job.status == DONE and (usable is None or usable(job)):
+            self.result, self.result_extra, self.failure = job, self.pending_extra, None
+        elif job.status == DONE:
+            self.failure = job
+        else:
+            self.notice = ended_badly(job)
+        return job
+
+    @property
+    def running(self) -> bool:
+        return self.pending is not None and not self.pending.finished
+
+    def stop(self) -> None:
+        """This session stops watching its pending run (it goes on for others who wait for it)."""
+        if self.pending is not None:
+            stop(self.pending)
+            self.notice, self.pending = stopped_note(self.pending), None
+
+    def forget(self) -> None:
+        """Let go of the pending run and the result (a new table, a reset)."""
+        if self.pending is not None:
+            stop(self.pending)
+        self.pending = self.result = self.failure = None
+        self.pending_extra = self.result_extra = None
+        self.notice, self.instant = None, False
+
+    def show_progress(
+        self,
+        *,
+        key: str,
+        describe: Callable[[dict], str],
+        chart: Callable[[pd.DataFrame], alt.TopLevelMixin] | None = None,
+    ) -> None:
+        """The pending run's panel while it runs (nothing once it finished)."""
+        if self.running:
+            show_progress(self.pending, key=key, describe=describe, chart=chart, on_stop=self._stopped)
+
+    def show_instant(self) -> None:
+        """Say that the result came from the app's store, when it did."""
+        if self.instant and self.result is not None:
+            st.caption(
+                _(":material/bolt: Already trained in this app with the same data and settings: shown at once."),
+            )
+
+    def _stopped(self) -> None:
+        if self.pending is not None:
+            self.notice, self.pending = stopped_note(self.pending), None
 
 
 def start(key: Hashable, fn: JobFn, *, total: int | None = None, wait: float = QUICK_WAIT_S) -> Job:
-    """Start (or join) the run for ``key`` on behalf of this session; wait briefly so short runs finish now."""
+    """Start (or join) a run outside any slot (a batch a page starts together); wait briefly so short runs end now."""
     job = job_runner().submit(key, fn, watcher=session_id(), total=total)
     if wait:
         job.wait(wait)
@@ -92,13 +207,13 @@ def history_frame(progress: Progress) -> pd.DataFrame:
     return pd.DataFrame(list(progress.history))
 
 
-def _live_chart(job: Job, progress: Progress, build: Callable[[pd.DataFrame], alt.TopLevelMixin]):
+def _live_chart(job: Job, progress: Progress, build: Callable[[pd.DataFrame], alt.TopLevelMixin]) -> dict:
     memo = _CHARTS.get(job)
     if memo is not None and memo[0] == len(progress.history) and memo[1] == lang():
         return memo[2]
-    chart = build(history_frame(progress))
-    _CHARTS[job] = (len(progress.history), lang(), chart)
-    return chart
+    spec = ui_charts.to_spec(build(history_frame(progress)))
+    _CHARTS[job] = (len(progress.history), lang(), spec)
+    return spec
 
 
 def show_progress(
@@ -122,26 +237,28 @@ def show_progress(
 
     @st.fragment(run_every=POLL_S)
     def panel() -> None:
+        runner, me = job_runner(), session_id()
         progress = job.progress()
-        if progress.finished or session_id() not in job.watchers:
+        if progress.finished or me not in job.watchers:
             st.rerun()
+        runner.seen(job, me)
         if progress.status == QUEUED:
-            ahead, running = job_runner().ahead(job), job_runner().running()
-            st.info(
-                n_(
-                    "Waiting for a free trainer: {n} run is ahead of this one ({running} running now).",
-                    "Waiting for a free trainer: {n} runs are ahead of this one ({running} running now).",
-                    ahead,
-                    running=running,
-                ),
-                icon=":material/hourglass_top:",
+            ahead, running, wait = runner.ahead(job), runner.running(), runner.expected_wait(job)
+            waiting = n_(
+                "Waiting for a free trainer: {n} run is ahead of this one ({running} running now).",
+                "Waiting for a free trainer: {n} runs are ahead of this one ({running} running now).",
+                ahead,
+                running=running,
             )
+            if wait is not None:
+                waiting += " " + _("It should start in about {seconds:,.0f} s.", seconds=max(1.0, wait))
+            st.info(waiting, icon=":material/hourglass_top:")
         else:
             last = progress.history[-1] if progress.history else None
             text = describe(last) if last is not None else _("Starting…")
             st.progress(progress.fraction, text=_("{text} · {seconds:.1f} s", text=text, seconds=progress.seconds))
             if chart is not None and len(progress.history) > 1:
-                st.altair_chart(_live_chart(job, progress, chart), width="stretch")
+                st.vega_lite_chart(spec=_live_chart(job, progress, chart), width="stretch")
         others = len(job.watchers) - 1
         if others > 0:
             st.caption(

@@ -39,6 +39,7 @@ from engine.present.links import choice, choices, flag, number, span, whole  # n
 from engine.text import Msg
 from ui.i18n import QUERY_KEY, _, lang, tr
 
+RESULT_QUERY = "run"  # ?run=1: the link asks for the trained result (the pages train or join it on opening)
 SEEN_KEY = "_links_seen"  # query name -> the values this session wrote there (on any page) or applied
 RUN_KEY = "_links_run"
 REJECTED_LANGUAGE_KEY = "_lang_rejected"  # set by ui.i18n.choose_language
@@ -97,6 +98,18 @@ def apply(fields: Iterable[L.Field]) -> dict[str, Any]:
     return applied
 
 
+def asks_for_result() -> bool:
+    """Whether the address asks for the page's result (``run=1``) and this session has not answered it yet.
+
+    True once per link: the page then starts (or joins) the run as if Train were pressed.
+    """
+    raws = tuple(st.query_params.get_all(RESULT_QUERY))
+    if raws != ("1",) or _is_ours(RESULT_QUERY, raws):
+        return False
+    _remember(RESULT_QUERY, raws)
+    return True
+
+
 def note(message: Msg) -> None:
     """A notice about the link a page found itself (shown with the others at the top)."""
     _run().notices.append(message)
@@ -114,7 +127,8 @@ def _current() -> dict[str, list[str]]:
 
 def _unknown_names(run: _Run) -> list[Msg]:
     ours = st.session_state.get(SEEN_KEY, {})
-    return [L.unknown_name(n) for n in st.query_params if n != QUERY_KEY and n not in run.fields and n not in ours]
+    known = (QUERY_KEY, RESULT_QUERY)
+    return [L.unknown_name(n) for n in st.query_params if n not in known and n not in run.fields and n not in ours]
 
 
 def publish() -> None:
@@ -159,7 +173,15 @@ def link(query: dict[str, list[str]]) -> str:
 def _link_box(query: dict[str, list[str]]) -> None:
     with st.sidebar:
         st.markdown(_("**Link to this view**"))
-        st.code(link(query), language=None, wrap_lines=True)
+        with_result = st.toggle(
+            _("The link opens with the result"),
+            key="links_with_result",
+            help=_(
+                "Adds run=1: whoever opens the link sees the trained result at once (it is trained for them, or "
+                "joined when someone already trained it). Without it, the page waits for them to press Train."
+            ),
+        )
+        st.code(link({**query, RESULT_QUERY: ["1"]} if with_result else query), language=None, wrap_lines=True)
         st.caption(
             _(
                 "Copy it with the button in the box's corner: it opens this page with these settings. Edited tables "

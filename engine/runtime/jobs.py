@@ -423,6 +423,7 @@ class JobRunner:
                 with intraop_threads(self.threads_per_job):
                     result = fn(job.report)
             except JobStopped:
+                log.info("job %d (%s) stopped: nobody watches it", job.seq, _kind(job.key))
                 with self._lock:
                     self._finish(job, STOPPED)
             except Exception as exc:

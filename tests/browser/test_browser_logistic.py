@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from engine.models import logistic as lg
+from engine.present import logistic_frames as frames
 from tests.helpers import screenshot_path
 from ui.logistic_setup import upload_defaults
 
@@ -34,7 +35,7 @@ def test_upload_train_and_see_the_equation(page, served_app, tmp_path):
     fit = lg.train_logistic(
         np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]), [0, 0, 1, 1, 1], **upload_defaults(5).train_args()
     )
-    expected = lg.fitted_equation(fit, ["hours"])
+    expected = frames.fitted_equation(fit, ["hours"])
     equation = page.get_by_text(expected, exact=True)
     equation.wait_for()
     assert equation.is_visible()
@@ -50,7 +51,7 @@ def test_held_out_auc_on_the_page_equals_the_one_recomputed_from_the_downloaded_
 
     from engine.models import metrics
     from tests.helpers import metric_value
-    from tests.test_logistic_page import real_like_csv
+    from tests.pages.test_logistic_page import real_like_csv
 
     page.get_by_role("heading", name="Sigmoid explorer").wait_for()
     page.goto(served_app + "/logistic")

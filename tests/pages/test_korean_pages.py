@@ -84,7 +84,7 @@ def test_logistic_page_in_korean_trained_diverged_and_with_bad_uploads(korean):
     finish_jobs(at.button(key="log_train").click().run())
     assert not at.error
     assert_korean(at)
-    from tests.test_logistic_page import real_like_csv
+    from tests.pages.test_logistic_page import real_like_csv
 
     at.file_uploader(key="log_upload").set_value(("cancer.csv", real_like_csv(rows=200, cols=6), "text/csv")).run()
     finish_jobs(at.button(key="log_train").click().run())

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from engine.data import course, digits, mnist
+from engine.data.mnist import fetch as mnist_fetch
 from engine.data.samples import write_tiny_mnist
 from engine.models import evidence
 from engine.models import softmax as sm
@@ -174,8 +175,8 @@ def test_data_cut_short_offers_the_fetch_button_and_fetching_repairs_it(app, tmp
     cut = mnist.raw_folder(root) / mnist.RAW_FILES["train_images"]
     cut.write_bytes(cut.read_bytes()[:10_000])
     monkeypatch.setenv(mnist.DATA_ENV, str(root))
-    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
-    monkeypatch.setattr(mnist, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_train=300))
+    monkeypatch.setattr(mnist_fetch, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(mnist_fetch, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_train=300))
     at = open_mnist(app)
     assert "incomplete" in at.warning[0].value
     at.button(key="smx_fetch").click().run()
@@ -309,10 +310,11 @@ def test_no_retrain_on_reruns_tabs_pages_or_other_widgets(app, tiny_root, train_
     assert "settings changed" in texts(at) and train_calls == [10]
     finish_jobs(at.button(key="smx_m_train").click().run())
     assert train_calls == [10, 10] and "loss, epoch 3" in metrics(at)
-    at.number_input(key="smx_m_epochs").set_value(15).run()  # back to the first settings: kept, no training
-    assert "settings changed" not in texts(at) and metrics(at)["test accuracy"] == accuracy
-    finish_jobs(at.button(key="smx_m_train").click().run())
-    assert train_calls == [10, 10]
+    at.number_input(key="smx_m_epochs").set_value(15).run()  # back to the first settings: shown when asked
+    assert "settings changed" in texts(at)
+    finish_jobs(at.button(key="smx_m_train").click().run())  # Train: the stored run at once, no training
+    assert train_calls == [10, 10] and "settings changed" not in texts(at)
+    assert metrics(at)["test accuracy"] == accuracy and "shown at once" in texts(at)
 
 
 def test_another_one_draws_the_next_digit(app, tiny_root):
@@ -421,7 +423,7 @@ SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def trained_fit(at):
-    return page_state(at, "SoftmaxState").mnist_job.result
+    return page_state(at, "SoftmaxState").mnist.result.result
 
 
 def test_canvas_before_training_offers_train_with_the_defaults_and_it_trains(app, tiny_root, train_calls, canvas):
