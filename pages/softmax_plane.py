@@ -183,7 +183,7 @@ with controls:
         pv.weights_table(W, b)
 with picture:
     pc.new_class_picker(K)
-    running = mode == "train" and state.pending is not None and not state.pending.finished
+    running = mode == "train" and state.run.running
     if running:
         pv.show_run(state, points, domain)
     else:

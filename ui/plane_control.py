@@ -21,7 +21,8 @@ from engine.errors import DataError
 from engine.models import plane
 from engine.models import plane_training as training
 from engine.present.charts import plane as charts
-from engine.runtime.jobs import DONE, Job
+from engine.runtime.jobs import DONE
+from engine.runtime.runs import RunSpec
 from engine.text import N_, Msg
 from ui import jobs_view, links
 from ui.binding import Binding
@@ -58,8 +59,7 @@ class PlaneState:
     last_points: plane.Points | None = None  # the last table that checked out (drawn while the table has an error)
     train: training.TrainState | None = None  # where training stands
     path: pd.DataFrame | None = None  # loss and accuracy after every step since the start
-    pending: Job | None = None  # a Run in progress
-    pending_start: training.TrainState | None = None  # the state that Run started from
+    run: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("plane"))  # a Run (its extra: its start)
     notice: str | None = None
     clicks: int = 0  # points added by clicking (keys the chart, so that every click is a new one)
 
@@ -134,7 +134,7 @@ def _new_table(state: PlaneState, frame: pd.DataFrame) -> None:
     """Another table: training goes on from where it stands, or starts again when the classes are others."""
     replace_table(frame)
     k = int(pd.to_numeric(frame[plane.LABEL], errors="coerce").max()) + 1
-    if state.train is not None and state.train.n_classes != k and state.pending is None:
+    if state.train is not None and state.train.n_classes != k and state.run.pending is None:
         reset_training(state)
 
 
@@ -313,11 +313,11 @@ def start_run(
 ) -> None:
     """Run: many steps as a background job, from where training stands (joined when the same run exists)."""
     pace = RUN_SECONDS / min(steps, 100) if slow else 0.0
-    key = ("plane", data_fingerprint(points.X, points.y), points.n_classes, settings, state.train, steps)
+    spec = RunSpec("plane", data_fingerprint(points.X, points.y), training.RunSettings(settings, state.train, steps))
     fn = partial(training.run_steps, points.X, points.y, state.train, settings, steps, pace)
-    known = jobs_view.find(key)
-    state.pending, state.pending_start, state.notice = jobs_view.start(key, fn, total=steps), state.train, None
-    if slow and known is not None and known.status == DONE:
+    state.run.train(spec, fn, total=steps, extra=state.train)
+    state.notice = state.run.notice
+    if slow and state.run.instant:
         state.notice = _(
             "This run was computed before (the same points, settings and start), so its end is shown at once. "
             "Change a setting, the points or the seed to watch a new one."
@@ -326,13 +326,13 @@ def start_run(
 
 def settle_run(state: PlaneState) -> None:
     """A Run that finished: its end becomes the training state (unless training was reset meanwhile)."""
-    job = state.pending
+    job, start = state.run.pending, state.run.pending_extra
     if job is None or not job.finished:
         return
-    state.pending = None
+    state.run.pending = None
     if job.status != DONE:
         state.notice = jobs_view.ended_badly(job)
-    elif state.train != state.pending_start:
+    elif state.train != start:
         state.notice = _("A run finished after training was reset; its result was not used.")
     else:
         notice = state.notice
@@ -342,9 +342,9 @@ def settle_run(state: PlaneState) -> None:
 
 def stop_run(state: PlaneState, n_classes: int) -> None:
     """Stop pressed: keep the weights the run had reached at its last report."""
-    job, state.pending = state.pending, None
+    job, start, state.run.pending = state.run.pending, state.run.pending_extra, None
     rows = job.progress().history if job is not None else ()
-    if rows and state.train == state.pending_start and state.train is not None:
+    if rows and state.train == start and state.train is not None:
         state.train = training.state_from_row(rows[-1], n_classes)
         done = pd.DataFrame(list(rows))[training.HISTORY_COLUMNS]
         state.path = training.extend_path(state.path, done)
@@ -358,7 +358,7 @@ def stop_run(state: PlaneState, n_classes: int) -> None:
 
 def train_controls(state: PlaneState, points: plane.Points, settings: training.TrainSettings) -> None:
     """Optimizer, learning rate, λ and seed; Step, N steps, Run (a job), Reset and "start from the sliders"."""
-    busy = state.pending is not None and not state.pending.finished
+    busy = state.run.running
     c1, c2 = st.columns(2)
     c1.radio(
         _("Optimizer"),

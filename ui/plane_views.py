@@ -48,7 +48,7 @@ def show_run(state: PlaneState, points: plane.Points, domain: plane.Domain) -> N
         )
 
     jobs_view.show_progress(
-        state.pending,
+        state.run.pending,
         key="pln_job",
         describe=describe_run,
         chart=chart,

@@ -76,6 +76,15 @@ class TrainState:
         return np.array(self.W, dtype=np.float64), np.array(self.b, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    """A Run of many steps as data (a run spec's settings): the training settings, where it starts, how far."""
+
+    train: TrainSettings
+    start: TrainState
+    steps: int
+
+
 def state_from(W, b, step: int = 0) -> TrainState:
     """A fresh start at these weights (no optimizer memory)."""
     W, b = _params(W, b)

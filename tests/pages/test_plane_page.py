@@ -92,13 +92,13 @@ def test_a_run_shows_its_regions_and_loss_while_it_goes(app):
     at.number_input(key="pln_run_steps").set_value(3000).run()
     at.button(key="pln_run").click().run()  # slow motion (the default): about 3 s
     assert not at.exception
-    assert state(at).pending is not None and not state(at).pending.finished
+    assert state(at).run.pending is not None and not state(at).run.pending.finished
     assert at.button(key="pln_job_stop") is not None
     live = [df for df in frames(at) if "winner" in df.columns]
     assert len(live) == 1 and len(live[0]) == plane.GRID**2
     assert any({"epoch", "loss"} <= set(df.columns) for df in frames(at))
     finish_jobs(at)
-    assert state(at).pending is None and state(at).train.step == 3000
+    assert state(at).run.pending is None and state(at).train.step == 3000
     assert accuracy(at) >= 0.95
 
 
@@ -109,7 +109,7 @@ def test_stop_keeps_the_weights_the_run_had_reached(app):
     at.button(key="pln_job_stop").click().run()
     assert not at.exception
     reached = state(at).train.step
-    assert state(at).pending is None and 0 < reached < 5000
+    assert state(at).run.pending is None and 0 < reached < 5000
     assert f"Stopped at step {reached:,}; the weights it reached are kept." in " ".join(w.value for w in at.warning)
     assert state(at).path["step"].iloc[-1] == reached
     at.button(key="pln_step").click().run()  # and training goes on from there
@@ -122,7 +122,7 @@ def test_the_same_run_again_is_shown_at_once_and_says_why(app):
     first = state(at).train
     at.button(key="pln_reset").click().run()
     at.button(key="pln_run").click().run()  # the same points, settings and start: the finished run is joined
-    assert state(at).pending is None and state(at).train == first
+    assert state(at).run.pending is None and state(at).train == first
     assert "This run was computed before" in " ".join(w.value for w in at.warning)
 
 
