@@ -1,8 +1,8 @@
 """Page 2: logistic regression on the course's tables or an uploaded CSV.
 
 Widgets -> engine.data.upload (table -> X, y) -> a training job (engine.runtime.jobs via ui.jobs_view) -> results
-(ui.logistic_views, engine.present.charts.logistic). Session state: one ``LogisticState``; widget values
-have ``log_`` keys and survive a page switch (``persist_state="session"``).
+(ui.logistic_results, ui.logistic_decision, ui.logistic_next_steps; engine.present.charts.logistic). Session
+state: one ``LogisticState``; widget values have ``log_`` keys and survive a page switch (``persist_state="session"``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from engine.models import logistic
 from engine.runtime.jobs import DONE
 from engine.text import N_
 from ui import cache, jobs_view, links
+from ui import logistic_decision as decision
+from ui import logistic_next_steps as next_steps
 from ui import logistic_results as results
 from ui import logistic_setup as setup
 from ui.app import enter_page
@@ -253,6 +255,6 @@ results.summary(result)
 results.equation(result)
 results.curves(result)
 results.evaluation(result)
-results.predict_form(result)
-results.validation_curve(result, state)
-results.code_and_downloads(result)
+decision.predict_form(result)
+next_steps.validation_curve(result, state)
+next_steps.code_and_downloads(result)

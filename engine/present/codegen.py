@@ -15,7 +15,8 @@ import io
 
 import numpy as np
 
-from engine.models.logistic import LBFGS_CHANGE, LBFGS_TOLERANCE, P_TRUE_FLOOR, TrainSettings
+from engine.models.logistic import TrainSettings
+from engine.models.logistic_loops import LBFGS_CHANGE, LBFGS_TOLERANCE, P_TRUE_FLOOR
 from engine.text import ENGLISH, Translator
 
 MAX_INLINE_ROWS = 200

@@ -1,5 +1,6 @@
-"""engine.models.logistic, engine.data.course (presets) and engine.present.codegen: the course notes' numbers, divergence,
-standardization, metrics, and the generated script run in a subprocess."""
+"""engine.models.logistic (with its loops), engine.data.course (presets) and engine.present.codegen: the course notes'
+numbers, divergence, standardization, and the generated script run in a subprocess (reading a fit and the chart data:
+test_logistic_frames.py; confusion counts: test_metrics_and_evaluation.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from torch import nn, optim
 
 from engine.data.course import PRESETS
 from engine.models import logistic as lg
+from engine.models import logistic_loops as loops
 from engine.present import codegen
+from engine.present import logistic_frames as frames
 
 X62 = [[1, 2], [2, 3], [3, 1], [4, 3], [5, 3], [6, 2]]
 Y6 = [0, 0, 0, 1, 1, 1]
@@ -108,7 +111,7 @@ def test_three_subjects_seed_004_follows_the_printed_run():
 def test_exam_preset_trains_on_raw_scores_and_finds_the_pass_mark():
     fit = train_preset("exam")
     assert not fit.diverged and fit.final_accuracy == 1.0
-    pass_mark = lg.decision_x(fit)
+    pass_mark = frames.decision_x(fit)
     assert 55 < pass_mark < 60
     assert fit.predict([[40], [80]]).tolist() == [0, 1]
 
@@ -149,7 +152,7 @@ def test_on_epoch_is_throttled_and_ends_on_the_last_step():
     calls = []
     fit = lg.train_logistic(HOURS, Y4, lr=0.1, epochs=5000, on_epoch=lambda e, m: calls.append((e, m)))
     epochs = [e for e, _ in calls]
-    assert 100 <= len(calls) <= lg.MAX_CALLBACKS + 1
+    assert 100 <= len(calls) <= loops.MAX_CALLBACKS + 1
     assert epochs == sorted(set(epochs)) and epochs[-1] == 4999
     for e, metrics in calls:
         assert metrics["epochs"] == 5000
@@ -227,7 +230,7 @@ def test_divergence_is_found_at_the_exact_row_whatever_the_check_window(monkeypa
     xt, yt = torch.FloatTensor(X), torch.FloatTensor([[v] for v in Y6])
     for _ in range(60):
         h = torch.sigmoid(model(xt))
-        reference.append(torch.where(yt > 0.5, h, 1 - h).min().item() > lg.P_TRUE_FLOOR)
+        reference.append(torch.where(yt > 0.5, h, 1 - h).min().item() > loops.P_TRUE_FLOOR)
         loss = F.binary_cross_entropy(h, yt)
         opt.zero_grad()
         loss.backward()
@@ -236,7 +239,7 @@ def test_divergence_is_found_at_the_exact_row_whatever_the_check_window(monkeypa
     assert first_bad == 19
     results = []
     for window in (1, 3, 7, 19, 20, 1000):
-        monkeypatch.setattr(lg, "WINDOW_FLOATS", window * 6)
+        monkeypatch.setattr(loops, "WINDOW_FLOATS", window * 6)
         fit = lg.train_logistic(X, Y6, lr=2.5, epochs=60)
         results.append((fit.divergence.step, fit.weight.tolist(), fit.bias, len(fit.history)))
     assert {r[0] for r in results} == {first_bad}
@@ -274,7 +277,7 @@ def test_standardize_reports_both_units_and_predicts_identically():
     p_orig = fit.predict_proba(X)
     assert p_orig == pytest.approx(p_scaled, abs=1e-12)
     assert ((p_orig >= 0.5) == (p_scaled >= 0.5)).all()
-    assert fit.final_accuracy == 1.0 and lg.decision_x(fit) == pytest.approx(57.5, abs=1e-3)
+    assert fit.final_accuracy == 1.0 and frames.decision_x(fit) == pytest.approx(57.5, abs=1e-3)
 
 
 def test_standardize_with_several_columns_and_a_constant_one():
@@ -331,98 +334,6 @@ def test_bad_settings_are_plain_value_errors(override, message):
 def test_bad_arrays_are_plain_value_errors(X, y, message):
     with pytest.raises(ValueError, match=message):
         lg.train_logistic(X, y, lr=1.0, epochs=5)
-
-
-# --- reading a fit ----------------------------------------------------------------------------
-
-
-def test_confusion_metrics():
-    c = lg.confusion([1, 1, 0, 0, 1], [1, 0, 0, 1, 1])
-    assert (c.tp, c.fp, c.tn, c.fn) == (2, 1, 1, 1)
-    assert c.accuracy == pytest.approx(0.6)
-    assert c.precision == pytest.approx(2 / 3) and c.recall == pytest.approx(2 / 3)
-    assert c.f1 == pytest.approx(2 / 3)
-    assert c.why_undefined() == {}
-
-
-def test_zero_division_is_none_with_a_reason():
-    nothing_predicted = lg.confusion([1, 0, 1], [0, 0, 0])
-    assert nothing_predicted.precision is None and nothing_predicted.recall == 0.0
-    assert nothing_predicted.f1 is None
-    why = nothing_predicted.why_undefined()
-    assert "TP + FP = 0" in str(why["precision"]) and "f1" in why
-    no_positives = lg.confusion([0, 0], [0, 1])
-    assert no_positives.recall is None and "TP + FN = 0" in str(no_positives.why_undefined()["recall"])
-    both_zero = lg.confusion([1, 0], [0, 1])
-    assert both_zero.precision == 0.0 and both_zero.recall == 0.0 and both_zero.f1 is None
-    assert "both 0" in str(both_zero.why_undefined()["f1"])
-
-
-def test_predictions_frame_equation_and_weights_json():
-    fit = train_preset("exam")
-    X, y, _ = preset_xy("exam")
-    frame = lg.predictions_frame(fit, X, y, ["score"], ("불합격", "합격"))
-    assert list(frame.columns) == ["score", "label", "y", "P(합격)", "predicted", "correct", "split"]
-    assert set(frame["split"]) == {"train"}  # no split given: every row trained
-    assert frame["label"].tolist() == ["불합격"] * 3 + ["합격"] * 3
-    assert frame["correct"].tolist() == ["✓"] * 6
-    assert frame["P(합격)"].to_numpy() == pytest.approx(fit.predict_proba(X))
-    assert lg.fitted_equation(train_preset("table_6x2"), ["x1", "x2"]) == "z = 3.2530·x1 + 1.5179·x2 − 14.4819"
-    blob = json.loads(json.dumps(lg.weights_json(fit, ["score"], ("불합격", "합격")), ensure_ascii=False))
-    assert blob["classes"] == {"0": "불합격", "1": "합격"}
-    assert blob["weight"] == pytest.approx(fit.weight.tolist()) and blob["bias"] == pytest.approx(fit.bias)
-    assert blob["settings"]["optimizer"] == "adam"
-
-
-def test_predictions_frame_never_overwrites_a_feature_column():
-    """Features named like the added columns (y, label, predicted, P(1)) keep their values."""
-    fit = train_preset("table_6x2")
-    names = ["y", "label"]
-    frame = lg.predictions_frame(fit, X62, Y6, names, ("0", "1"))
-    assert list(frame.columns) == [
-        "y",
-        "label",
-        "label (true class)",
-        "y (0/1 label)",
-        "P(1)",
-        "predicted",
-        "correct",
-        "split",
-    ]
-    assert frame["y"].tolist() == [row[0] for row in X62] and frame["label"].tolist() == [row[1] for row in X62]
-    assert frame["y (0/1 label)"].tolist() == Y6 and frame["label (true class)"].tolist() == [str(v) for v in Y6]
-    assert lg.prediction_columns(names, ("0", "1"))["y"] == "y (0/1 label)"
-    crowded = ["predicted", "predicted class", "P(1)"]
-    frame = lg.predictions_frame(lg.train_logistic(X63, Y6, lr=1.0, epochs=50), X63, Y6, crowded, ("0", "1"))
-    assert frame.columns.is_unique and len(frame.columns) == 3 + 6
-    assert frame[crowded].to_numpy().tolist() == X63
-    assert lg.prediction_columns([*crowded, "correct"], ("0", "1")) == {
-        "label": "label",
-        "y": "y",
-        "p": "P(1) (model)",
-        "predicted": "predicted class 2",
-        "correct": "correct (✓/✗)",
-        "split": "split",
-    }
-
-
-def test_chart_frames():
-    fit = train_preset("table_6x2")
-    grid = lg.probability_grid(fit, (0, 7), (0, 4), n=20)
-    assert len(grid) == 400 and grid["p"].between(0, 1).all()
-    segment = lg.boundary_segment(fit, (0, 7), (0, 4))
-    assert len(segment) == 2
-    z = segment["x"] * fit.weight[0] + segment["y"] * fit.weight[1] + fit.bias
-    assert z.to_numpy() == pytest.approx([0, 0], abs=1e-9)
-    one = train_preset("exam")
-    curve = lg.curve_frame(one, 40, 75, n=50)
-    assert curve["p"].is_monotonic_increasing
-    thinned, every = lg.history_for_chart(lg.train_logistic(HOURS, Y4, lr=0.1, epochs=5000).history, 2000)
-    assert every == 3 and len(thinned) <= 2001 and thinned["epoch"].iloc[-1] == 4999
-    picked = lg.sample_rows(100_000, 5000, seed=0)
-    assert len(picked) == 5000 and np.all(np.diff(picked) > 0)
-    assert np.array_equal(picked, lg.sample_rows(100_000, 5000, seed=0))
-    assert lg.sample_rows(10, 5000).tolist() == list(range(10))
 
 
 # --- the generated PyTorch script ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""engine.models.metrics (AUC, ROC and precision–recall curves) and honest evaluation in engine.models.logistic:
+"""engine.models.metrics (confusion counts, AUC, ROC and precision–recall curves) and honest evaluation in engine.models.logistic:
 held-out rows, L2, L-BFGS to convergence (against Newton's method written here), the split."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pytest
 
 from engine.models import logistic as lg
 from engine.models import metrics
+from engine.present import logistic_frames as frames
 
 # --- AUC and the curves -----------------------------------------------------------------------
 
@@ -72,6 +73,31 @@ def test_a_long_curve_is_drawn_from_few_points_with_its_ends_and_its_corners():
     corners = metrics.thin_curve(stairs, "fpr", "tpr", max_points=4)
     assert list(zip(corners["fpr"], corners["tpr"], strict=True)) == [(0, 0), (0, 1), (1, 1), (1, 1)]
     assert metrics.thin_curve(stairs, "fpr", "tpr") is stairs
+
+
+# --- confusion counts ------------------------------------------------------------------------
+
+
+def test_confusion_metrics():
+    c = metrics.confusion([1, 1, 0, 0, 1], [1, 0, 0, 1, 1])
+    assert (c.tp, c.fp, c.tn, c.fn) == (2, 1, 1, 1)
+    assert c.accuracy == pytest.approx(0.6)
+    assert c.precision == pytest.approx(2 / 3) and c.recall == pytest.approx(2 / 3)
+    assert c.f1 == pytest.approx(2 / 3)
+    assert c.why_undefined() == {}
+
+
+def test_zero_division_is_none_with_a_reason():
+    nothing_predicted = metrics.confusion([1, 0, 1], [0, 0, 0])
+    assert nothing_predicted.precision is None and nothing_predicted.recall == 0.0
+    assert nothing_predicted.f1 is None
+    why = nothing_predicted.why_undefined()
+    assert "TP + FP = 0" in str(why["precision"]) and "f1" in why
+    no_positives = metrics.confusion([0, 0], [0, 1])
+    assert no_positives.recall is None and "TP + FN = 0" in str(no_positives.why_undefined()["recall"])
+    both_zero = metrics.confusion([1, 0], [0, 1])
+    assert both_zero.precision == 0.0 and both_zero.recall == 0.0 and both_zero.f1 is None
+    assert "both 0" in str(both_zero.why_undefined()["f1"])
 
 
 # --- L2 and L-BFGS against Newton's method -----------------------------------------------------
@@ -182,9 +208,9 @@ def test_predictions_and_weights_say_which_rows_were_held_out_and_how():
     y = (X[:, 0] > 9).astype(float)
     settings = lg.TrainSettings(lr=1.0, epochs=50, optimizer="lbfgs", l2=0.1, holdout=0.2, seed=1)
     trained = lg.fit_and_advise(X, y, settings)
-    frame = lg.predictions_frame(trained.fit, X, y, ["x"], ("no", "yes"), split=trained.split)
+    frame = frames.predictions_frame(trained.fit, X, y, ["x"], ("no", "yes"), split=trained.split)
     assert isinstance(frame, pd.DataFrame) and sorted(frame["split"].unique()) == ["test", "train"]
     assert (frame["split"] == "test").sum() == 4 and "P(yes)" in frame.columns
-    weights = lg.weights_json(trained.fit, ["x"], ("no", "yes"), holdout=0.2)
+    weights = frames.weights_json(trained.fit, ["x"], ("no", "yes"), holdout=0.2)
     assert weights["settings"]["l2"] == 0.1 and weights["settings"]["held_out_share"] == 0.2
     assert weights["settings"]["split_seed"] == 1 and weights["converged"] is True

@@ -171,9 +171,9 @@ def test_the_predictions_download_neutralizes_formula_labels(logistic):
     train(logistic)
     state = page_state(logistic, "LogisticState")
     result = state.result
-    from engine.models import logistic as lg
+    from engine.present import logistic_frames as frames
 
-    frame = lg.predictions_frame(
+    frame = frames.predictions_frame(
         result.fit, result.data.X, result.data.y, ["x"], result.data.classes, split=result.split
     )
     read = pd.read_csv(io.BytesIO(export.csv_bytes(frame)), dtype=str, keep_default_na=False)

@@ -14,6 +14,7 @@ from engine.data import upload as datamod
 from engine.data.course import PRESETS
 from engine.data.samples import big_csv
 from engine.models import logistic as lg
+from engine.present import logistic_frames as frames
 from tests.helpers import chart_data, chart_spec, finish_jobs, metrics, page_state
 
 GOOD_CSV = b"hours,passed\n1,0\n2,0\n3,1\n4,1\n5,1\n"
@@ -94,7 +95,7 @@ def expected_equation(key: str) -> str:
     frame = preset.frame()
     X = frame[list(preset.features)].to_numpy()
     y = (frame[preset.label] == "합격").to_numpy(float) if key == "exam" else frame[preset.label].to_numpy(float)
-    return lg.fitted_equation(lg.train_logistic(X, y, **preset.settings.train_args()), preset.features)
+    return frames.fitted_equation(lg.train_logistic(X, y, **preset.settings.train_args()), preset.features)
 
 
 # --- presets ----------------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""engine.present.logistic_frames: reading a fit (the predictions table, the equation, the weights) and the data
+behind the logistic page's charts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from engine.models import logistic as lg
+from engine.present import logistic_frames as frames
+from tests.engine.test_logistic_engine import HOURS, X62, X63, Y4, Y6, preset_xy, train_preset
+
+# --- reading a fit ----------------------------------------------------------------------------
+
+
+def test_predictions_frame_equation_and_weights_json():
+    fit = train_preset("exam")
+    X, y, _ = preset_xy("exam")
+    frame = frames.predictions_frame(fit, X, y, ["score"], ("불합격", "합격"))
+    assert list(frame.columns) == ["score", "label", "y", "P(합격)", "predicted", "correct", "split"]
+    assert set(frame["split"]) == {"train"}  # no split given: every row trained
+    assert frame["label"].tolist() == ["불합격"] * 3 + ["합격"] * 3
+    assert frame["correct"].tolist() == ["✓"] * 6
+    assert frame["P(합격)"].to_numpy() == pytest.approx(fit.predict_proba(X))
+    assert frames.fitted_equation(train_preset("table_6x2"), ["x1", "x2"]) == "z = 3.2530·x1 + 1.5179·x2 − 14.4819"
+    blob = json.loads(json.dumps(frames.weights_json(fit, ["score"], ("불합격", "합격")), ensure_ascii=False))
+    assert blob["classes"] == {"0": "불합격", "1": "합격"}
+    assert blob["weight"] == pytest.approx(fit.weight.tolist()) and blob["bias"] == pytest.approx(fit.bias)
+    assert blob["settings"]["optimizer"] == "adam"
+
+
+def test_predictions_frame_never_overwrites_a_feature_column():
+    """Features named like the added columns (y, label, predicted, P(1)) keep their values."""
+    fit = train_preset("table_6x2")
+    names = ["y", "label"]
+    frame = frames.predictions_frame(fit, X62, Y6, names, ("0", "1"))
+    assert list(frame.columns) == [
+        "y",
+        "label",
+        "label (true class)",
+        "y (0/1 label)",
+        "P(1)",
+        "predicted",
+        "correct",
+        "split",
+    ]
+    assert frame["y"].tolist() == [row[0] for row in X62] and frame["label"].tolist() == [row[1] for row in X62]
+    assert frame["y (0/1 label)"].tolist() == Y6 and frame["label (true class)"].tolist() == [str(v) for v in Y6]
+    assert frames.prediction_columns(names, ("0", "1"))["y"] == "y (0/1 label)"
+    crowded = ["predicted", "predicted class", "P(1)"]
+    frame = frames.predictions_frame(lg.train_logistic(X63, Y6, lr=1.0, epochs=50), X63, Y6, crowded, ("0", "1"))
+    assert frame.columns.is_unique and len(frame.columns) == 3 + 6
+    assert frame[crowded].to_numpy().tolist() == X63
+    assert frames.prediction_columns([*crowded, "correct"], ("0", "1")) == {
+        "label": "label",
+        "y": "y",
+        "p": "P(1) (model)",
+        "predicted": "predicted class 2",
+        "correct": "correct (✓/✗)",
+        "split": "split",
+    }
+
+
+def test_chart_frames():
+    fit = train_preset("table_6x2")
+    grid = frames.probability_grid(fit, (0, 7), (0, 4), n=20)
+    assert len(grid) == 400 and grid["p"].between(0, 1).all()
+    segment = frames.boundary_segment(fit, (0, 7), (0, 4))
+    assert len(segment) == 2
+    z = segment["x"] * fit.weight[0] + segment["y"] * fit.weight[1] + fit.bias
+    assert z.to_numpy() == pytest.approx([0, 0], abs=1e-9)
+    one = train_preset("exam")
+    curve = frames.curve_frame(one, 40, 75, n=50)
+    assert curve["p"].is_monotonic_increasing
+    thinned, every = frames.history_for_chart(lg.train_logistic(HOURS, Y4, lr=0.1, epochs=5000).history, 2000)
+    assert every == 3 and len(thinned) <= 2001 and thinned["epoch"].iloc[-1] == 4999
+    picked = frames.sample_rows(100_000, 5000, seed=0)
+    assert len(picked) == 5000 and np.all(np.diff(picked) > 0)
+    assert np.array_equal(picked, frames.sample_rows(100_000, 5000, seed=0))
+    assert frames.sample_rows(10, 5000).tolist() == list(range(10))
