@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine.data import upload as datamod  # noqa: E402
 from engine.data.samples import big_csv  # noqa: E402
-from engine.models.logistic import train_logistic  # noqa: E402
+from engine.models.logistic import TrainSettings, train_logistic  # noqa: E402
 from engine.runtime.device import describe_device, pick_device  # noqa: E402
 
 
@@ -99,7 +99,7 @@ def main() -> None:
     y6 = np.array([0, 0, 0, 1, 1, 1], dtype=np.float32)
     base, ours = timed_pair(
         lambda: tutorial_loop(X62, y6, E, 1.0, device),
-        lambda: train_logistic(X62, y6, lr=1.0, epochs=E, on_epoch=lambda e, m: None),
+        lambda: train_logistic(X62, y6, TrainSettings(lr=1.0, epochs=E), on_epoch=lambda e, m: None),
         args.repeats,
     )
     print("6×2 table (seeds 002/003), SGD lr 1, zeros:")
@@ -116,7 +116,7 @@ def main() -> None:
     print(row("read_csv + binary_xy", parse))
     base, ours = timed_pair(
         lambda: tutorial_loop(X, y, E, 1.0, device),
-        lambda: train_logistic(X, y, lr=1.0, epochs=E, on_epoch=lambda e, m: None),
+        lambda: train_logistic(X, y, TrainSettings(lr=1.0, epochs=E), on_epoch=lambda e, m: None),
         args.repeats,
     )
     print(row("tutorial loop (baseline)", base))

@@ -16,7 +16,7 @@ import streamlit as st
 from engine.data import course, tables
 from engine.data import upload as datamod
 from engine.models import logistic
-from engine.runtime.jobs import DONE
+from engine.runtime.runs import RunSpec
 from engine.text import N_
 from ui import cache, jobs_view, links
 from ui import logistic_decision as decision
@@ -47,17 +47,14 @@ settings_ui = Binding(
 @dataclass
 class LogisticState:
     uploads: Uploads = field(default_factory=Uploads)
-    pending: setup.Run | None = None  # the run this session started and watches
-    result: setup.Run | None = None  # the last run that trained (never replaced by a failed one)
-    failure: setup.Run | None = None  # the last run that diverged
-    notice: str | None = None  # a run that failed or was stopped
+    run: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic"))  # extra: (data, table)
     prepared: tuple | None = None  # (identity, BinaryData or DataError) of the last upload checked
-    validation: list | None = None  # the jobs of the last validation curve asked for
+    validation: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic-validation"))
 
 
 def load_preset_settings() -> None:
     settings_ui.push(course.PRESETS[st.session_state.log_preset].settings)
-    state.failure = None
+    state.run.failure = None
 
 
 def set_lr(lr: float, standardize: bool) -> None:
@@ -211,45 +208,34 @@ if split_error is not None:
 # --- 3. Train -------------------------------------------------------------------------------
 
 st.header(_("3. Train"), divider="gray")
-current_key = ("logistic", data_fp, settings) if prepared is not None else None
-if st.button(_("Train"), type="primary", key="log_train", disabled=prepared is None or split_error is not None):
+current_key = RunSpec("logistic", data_fp, settings) if prepared is not None else None
+slot = state.run
+train = st.button(_("Train"), type="primary", key="log_train", disabled=prepared is None or split_error is not None)
+if (train or links.asks_for_result()) and prepared is not None and split_error is None:
     fn = partial(logistic.fit_and_advise, prepared.X, prepared.y, settings)
-    job = jobs_view.start(current_key, fn, total=settings.epochs)
-    state.pending, state.notice = setup.Run(job, current_key, prepared, table_name), None
+    estimate = setup.estimate_seconds(prepared, settings)
+    extra = (prepared, table_name)
+    slot.train(current_key, fn, total=settings.epochs, estimate_s=estimate, advice=setup.LIMIT_ADVICE, extra=extra)
 if prepared is None:
     st.caption(_("Fix the table above to train."))
-elif state.pending is None and (state.result is None or state.result.key != current_key):
-    found = jobs_view.find(current_key)  # trained already (here, or by anyone): shown at once
-    if found is not None and found.status == DONE and not found.result.fit.diverged:
-        state.result = setup.Run(found, current_key, prepared, table_name)
-
-run = state.pending
-if run is not None and not run.job.finished:
-    jobs_view.show_progress(
-        run.job, key="log_job", describe=setup.describe_progress, chart=setup.live_chart, on_stop=setup.stopped(state)
-    )
-elif run is not None:
-    state.pending = None
-    if run.job.status == DONE and run.fit.diverged:
-        state.failure = run
-    elif run.job.status == DONE:
-        state.result, state.failure = run, None
-    else:
-        state.notice = jobs_view.ended_badly(run.job)
-if state.notice:
-    st.warning(state.notice, icon=":material/info:")
-if state.failure is not None and state.failure.key == current_key:
-    setup.divergence(state.failure, settings, set_lr)
+slot.show_progress(key="log_job", describe=setup.describe_progress, chart=setup.live_chart)
+slot.settle(usable=lambda job: not job.result.fit.diverged)
+if slot.notice:
+    st.warning(slot.notice, icon=":material/info:")
+failure = setup.Run.of(slot.failure, slot.failure_extra)
+if failure is not None and failure.key == current_key:
+    setup.divergence(failure, settings, set_lr)
 
 # --- 4. Results -----------------------------------------------------------------------------
 
-result = state.result
+result = setup.Run.of(slot.result, slot.result_extra)
 if result is None:
-    if state.pending is None:
+    if not slot.running:
         st.info(_("Press **Train** to fit the model. The results appear here and stay when you switch pages."))
     links.stop()
 
 st.header(_("4. Results"), divider="gray")
+slot.show_instant()
 results.stale_notice(result, current_key, table_name)
 results.summary(result)
 results.equation(result)

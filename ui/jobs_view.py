@@ -20,7 +20,7 @@ the job runner's own threads, and stops when nobody watches it any more (Stop, a
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,7 @@ class RunSlot:
     result: Job | None = None  # the finished run this session asked for, shown as its result
     result_extra: Any = None
     failure: Job | None = None  # a finished run the page could not use (a diverged fit)
+    failure_extra: Any = None
     notice: str | None = None  # a plain message for the learner (a refusal, a stop, a failure)
     instant: bool = False  # the result was already in the app's store when it was asked for
 
@@ -98,7 +99,7 @@ class RunSlot:
         if job.status == DONE and (usable is None or usable(job)):
             self.result, self.result_extra, self.failure = job, self.pending_extra, None
         elif job.status == DONE:
-            self.failure = job
+            self.failure, self.failure_extra = job, self.pending_extra
         else:
             self.notice = ended_badly(job)
         return job
@@ -118,7 +119,7 @@ class RunSlot:
         if self.pending is not None:
             stop(self.pending)
         self.pending = self.result = self.failure = None
-        self.pending_extra = self.result_extra = None
+        self.pending_extra = self.result_extra = self.failure_extra = None
         self.notice, self.instant = None, False
 
     def show_progress(
@@ -142,35 +143,6 @@ class RunSlot:
     def _stopped(self) -> None:
         if self.pending is not None:
             self.notice, self.pending = stopped_note(self.pending), None
-
-
-def start(key: Hashable, fn: JobFn, *, total: int | None = None, wait: float = QUICK_WAIT_S) -> Job:
-    """Start (or join) a run outside any slot (a batch a page starts together); wait briefly so short runs end now."""
-    job = job_runner().submit(key, fn, watcher=session_id(), total=total)
-    if wait:
-        job.wait(wait)
-    return job
-
-
-def show_counter(jobs: list[Job]) -> None:
-    """A bar for a batch of runs started together; it refreshes on its own and reruns the page once all finished."""
-
-    @st.fragment(run_every=POLL_S)
-    def panel() -> None:
-        done = sum(job.finished for job in jobs)
-        if done == len(jobs):
-            st.rerun()
-        st.progress(done / len(jobs), text=_("{done} of {total} runs finished…", done=done, total=len(jobs)))
-
-    panel()
-
-
-def find(key: Hashable) -> Job | None:
-    """A run for ``key`` that some session already started or finished (now watched by this session too)."""
-    job = job_runner().find(key)
-    if job is not None:
-        job_runner().watch(job, session_id())
-    return job
 
 
 def stop(job: Job) -> None:

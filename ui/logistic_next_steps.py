@@ -11,30 +11,33 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from engine.data.upload import BinaryData
 from engine.models import logistic
 from engine.present import codegen, export
 from engine.present import logistic_frames as frames
 from engine.present.charts import logistic as charts
+from engine.runtime.runs import RunSpec
 from ui import charts as ui_charts
-from ui import jobs_view
+from ui.cache import job_runner
 from ui.i18n import _, lang, translator
 from ui.logistic_decision import THRESHOLD_KEY
-from ui.logistic_setup import Run
+from ui.logistic_setup import Run, estimate_seconds
 
 L2_GRID = tuple(float(f"{10 ** (k / 2):.3g}") for k in range(-8, 5))  # 1e-4 … 1e2, half a decade apart
 
 
 def validation_curve(result: Run, state) -> None:
-    """Training against held-out loss and accuracy across λ (background jobs), with the best λ."""
+    """Training against held-out loss and accuracy across λ (one background run for the whole grid), with the best λ.
+
+    Each λ's run goes into the app's store once the curve is done, so "Use λ" then Train shows it at once.
+    """
     st.subheader(_("Validation curve: how λ trades training fit for held-out fit"))
     if not result.split.held_out:
         st.caption(
             _("Hold out some rows (Settings) to see a validation curve: it needs rows the model was not trained on.")
         )
         return
-    base = result.key[2]
-    keys = [(result.key[0], result.key[1], dataclasses.replace(base, l2=l2)) for l2 in L2_GRID]
+    base = result.key.settings
+    spec = RunSpec("logistic-validation", result.key.data, logistic.ValidationSettings(base, L2_GRID))
     st.caption(
         _(
             "The same run with {n} values of λ from {lo:g} to {hi:g}. Small λ: the model follows the training "
@@ -45,35 +48,34 @@ def validation_curve(result: Run, state) -> None:
             hi=L2_GRID[-1],
         )
     )
+    slot = state.validation
     if st.button(_("Compute the validation curve ({n} runs)", n=len(L2_GRID)), key="log_validation"):
-        data = result.data
-        state.validation = [
-            jobs_view.start(key, _validation_job(data, key[2]), total=key[2].epochs, wait=0) for key in keys
-        ]
-    jobs = [job for job in (state.validation or []) if job.key in set(keys)]
-    if not jobs:
-        return
-    if not all(job.finished for job in jobs):
-        jobs_view.show_counter(jobs)
-        return
-    _validation_chart([job for job in jobs if job.status == "done"], base)
+        fn = partial(logistic.validation_curve, result.data.X, result.data.y, spec.settings)
+        estimate = estimate_seconds(result.data, base)
+        slot.train(spec, fn, total=len(L2_GRID), estimate_s=None if estimate is None else estimate * len(L2_GRID))
+    slot.show_progress(key="log_validation_job", describe=_describe_validation)
+    if slot.settle() is not None and slot.result is not None:
+        for l2, trained in slot.result.result.items():  # each λ's run, shown at once when asked for
+            job_runner().remember(RunSpec("logistic", result.key.data, dataclasses.replace(base, l2=l2)), trained)
+    if slot.notice:
+        st.warning(slot.notice, icon=":material/info:")
+    if slot.result is not None and slot.result.key == spec:
+        _validation_chart(slot.result.result, base)
 
 
-def _validation_job(data: BinaryData, settings: logistic.TrainSettings):
-    from functools import partial
-
-    return partial(logistic.fit_and_advise, data.X, data.y, settings)
+def _describe_validation(row: dict) -> str:
+    return _("λ = {l2:g}: run {k} of {n}", l2=row["l2"], k=row["epoch"] + 1, n=row["runs"])
 
 
-def _validation_chart(jobs, base: logistic.TrainSettings) -> None:
+def _validation_chart(runs: dict, base: logistic.TrainSettings) -> None:
     rows = []
-    for job in jobs:
-        h = job.result.fit.history
-        if job.result.fit.diverged or not len(h):
+    for l2, trained in runs.items():
+        h = trained.fit.history
+        if trained.fit.diverged or not len(h):
             continue
         rows.append(
             {
-                "l2": job.key[2].l2,
+                "l2": l2,
                 "loss": h["loss"].iloc[-1],
                 "accuracy": h["accuracy"].iloc[-1],
                 "test_loss": h["test_loss"].iloc[-1],
@@ -106,7 +108,7 @@ def code_and_downloads(result: Run) -> None:
     fit, data, t = result.fit, result.data, translator()
     X, y, names, n = data.X, data.y, list(data.features), len(data.y)
     threshold = float(st.session_state.get(THRESHOLD_KEY, 0.5))
-    settings = result.key[2]
+    settings = result.key.settings
     st.subheader(_("Show the PyTorch code"))
     script = _script(
         result.job.seq, X, y, settings, tuple(names), data.classes, data.label, result.table_name, threshold, lang(), t

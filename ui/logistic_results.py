@@ -69,13 +69,16 @@ def stale_notice(result: Run, current_key, table_name: str) -> None:
     if current_key is None:
         reasons.append(_("the table now has a problem (see above)"))
     else:
-        if current_key[1] != result.key[1]:
+        if current_key.data != result.key.data:
             same = result.table_name == table_name
             reasons.append(_("the table changed") if same else _("the table is now {name}", name=md(table_name)))
-        if current_key[2] != result.key[2]:
+        if current_key.settings != result.key.settings:
             labels = {field: _(name) for field, name in SETTING_NAMES.items()}
             reasons.append(
-                _("settings changed: {changes}", changes="; ".join(changes(result.key[2], current_key[2], labels)))
+                _(
+                    "settings changed: {changes}",
+                    changes="; ".join(changes(result.key.settings, current_key.settings, labels)),
+                )
             )
     if reasons:
         st.warning(

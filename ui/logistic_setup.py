@@ -15,9 +15,10 @@ from engine.models import logistic
 from engine.present import export
 from engine.present.charts import logistic as charts
 from engine.runtime.jobs import Job
-from engine.text import N_
+from engine.runtime.runs import RunSpec
+from engine.text import N_, Msg
 from ui import charts as ui_charts
-from ui import jobs_view, links
+from ui import links
 from ui.binding import Binding
 from ui.i18n import _, labels, n_, tr, translator
 from ui.text import md
@@ -37,9 +38,17 @@ class Run:
     """A training run this session asked for, with the data it was asked on."""
 
     job: Job
-    key: tuple
     data: BinaryData
     table_name: str
+
+    @classmethod
+    def of(cls, job: Job | None, extra) -> Run | None:
+        """The run ``job`` of a RunSlot, whose extra is (data, table name); None for no job."""
+        return None if job is None else cls(job, *extra)
+
+    @property
+    def key(self) -> RunSpec:
+        return self.job.key
 
     @property
     def fit(self) -> logistic.LogisticFit:
@@ -135,11 +144,11 @@ def upload_table(state, bind: Binding, keep: str):
                 "feature columns and the label column (two classes: 0/1, yes/no, TRUE/FALSE, 합격/불합격, …) below."
             )
         )
-        if state.result is not None:
+        if state.run.result is not None:
             st.caption(
                 _(
                     "Your last result (trained on {name}) is kept: it shows again with a table.",
-                    name=md(state.result.table_name),
+                    name=md(state.run.result_extra[1]),
                 )
             )
         links.stop()
@@ -309,16 +318,24 @@ def _seconds_per_step(fingerprint: str, _X: np.ndarray, _y: np.ndarray, optimize
     import time
 
     started = time.perf_counter()
-    logistic.train_logistic(_X, _y, lr=1e-9, epochs=20, optimizer=optimizer)
+    logistic.train_logistic(_X, _y, logistic.TrainSettings(lr=1e-9, epochs=20, optimizer=optimizer))
     return (time.perf_counter() - started) / 20
 
 
-def time_estimate(data: BinaryData | None, settings: logistic.TrainSettings) -> None:
+LIMIT_ADVICE = Msg("Use fewer epochs, L-BFGS (it needs far fewer steps), or a smaller table.")
+
+
+def estimate_seconds(data: BinaryData | None, settings: logistic.TrainSettings) -> float | None:
+    """About how long a run takes here, from 20 measured steps on this table (None for a run too small to matter)."""
     if data is None or len(data.y) * settings.epochs * len(data.features) < 2e7:
-        return
+        return None
     fingerprint = f"{data.X.shape}|{hash(data.X.tobytes()[:4096])}"
-    seconds = _seconds_per_step(fingerprint, data.X, data.y, settings.optimizer) * settings.epochs
-    if seconds >= LONG_RUN_S:
+    return _seconds_per_step(fingerprint, data.X, data.y, settings.optimizer) * settings.epochs
+
+
+def time_estimate(data: BinaryData | None, settings: logistic.TrainSettings) -> None:
+    seconds = estimate_seconds(data, settings)
+    if seconds is not None and seconds >= LONG_RUN_S:
         st.caption(
             _(
                 ":material/timer: {rows:,} rows × {epochs:,} epochs is a long run: about {seconds:,.0f} s here "
@@ -345,15 +362,6 @@ def describe_progress(row: dict) -> str:
 
 def live_chart(history: pd.DataFrame):
     return charts.live_loss_chart(history, total_epochs=int(history["epochs"].iloc[-1]), t=translator())
-
-
-def stopped(state):
-    def forget() -> None:
-        if state.pending is not None:
-            state.notice = jobs_view.stopped_note(state.pending.job)
-        state.pending = None
-
-    return forget
 
 
 def divergence(run: Run, settings: logistic.TrainSettings, set_lr) -> None:

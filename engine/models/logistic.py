@@ -57,10 +57,6 @@ class TrainSettings:
     l2: float = 0.0  # λ: the optimizer minimizes mean BCE + (λ/2)·‖W‖² (the bias is not penalized)
     holdout: float = 0.0  # share of the rows held out for testing (stratified, seeded), 0 for none
 
-    def train_args(self) -> dict:
-        """The keyword arguments of :func:`train_logistic` (everything but the held-out share)."""
-        return {k: v for k, v in self.__dict__.items() if k != "holdout"}
-
     def check(self) -> None:
         """Raise DataError (a ValueError) with a plain message when a setting is out of range."""
         if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and self.lr > 0):
@@ -196,39 +192,24 @@ def _make_optimizer(name: str, params, lr: float) -> optim.Optimizer:
 def train_logistic(
     X,
     y,
+    settings: TrainSettings,
     *,
-    lr: float,
-    epochs: int,
-    optimizer: str = "sgd",
-    init: str = "zeros",
-    seed: int = 0,
-    standardize: bool = False,
-    threshold: float = 0.5,
-    l2: float = 0.0,
     on_epoch: OnEpoch | None = None,
     device: torch.device | str | None = None,
     X_test=None,
     y_test=None,
 ) -> LogisticFit:
-    """Train σ(XW + b) with BCE on the full batch; see the module docstring.
+    """Train σ(XW + b) with BCE on the full batch, as ``settings`` say; see the module docstring.
 
-    ``l2`` = λ adds (λ/2)·‖W‖² to the mean BCE the optimizer minimizes (the history's and the final
-    loss stay the mean BCE, comparable with held-out rows). ``optimizer="lbfgs"`` runs full-batch
-    L-BFGS until it converges (``epochs`` = the most iterations). ``X_test``/``y_test``: held-out rows,
-    scored at every step (``history`` then has ``test_loss`` and ``test_accuracy``).
-    ``on_epoch(epoch, metrics)`` is called at most ``MAX_CALLBACKS`` times (and always for the last
-    step), with ``metrics = {"loss", "accuracy", "epochs"}`` for history row ``epoch``.
+    ``settings.l2`` = λ adds (λ/2)·‖W‖² to the mean BCE the optimizer minimizes (the history's and the
+    final loss stay the mean BCE, comparable with held-out rows). ``optimizer="lbfgs"`` runs full-batch
+    L-BFGS until it converges (``epochs`` = the most iterations). ``settings.holdout`` is not used here
+    (:func:`fit_and_advise` splits the rows); ``X_test``/``y_test``: held-out rows, scored at every step
+    (``history`` then has ``test_loss`` and ``test_accuracy``). ``on_epoch(epoch, metrics)`` is called at
+    most ``MAX_CALLBACKS`` times (and always for the last step), with ``metrics = {"loss", "accuracy",
+    "epochs"}`` for history row ``epoch``.
     """
-    settings = TrainSettings(
-        lr=float(lr),
-        epochs=int(epochs),
-        optimizer=str(optimizer).lower(),
-        init=str(init).lower(),
-        seed=int(seed),
-        standardize=bool(standardize),
-        threshold=float(threshold),
-        l2=float(l2),
-    )
+    settings = dataclasses.replace(settings, optimizer=str(settings.optimizer).lower(), init=str(settings.init).lower())
     settings.check()
     Xn, yn = _as_xy(X, y)
     Xh, yh = _as_xy(X_test, y_test) if X_test is not None else (None, None)
@@ -321,7 +302,7 @@ def _first_that_trains(X, y, settings: TrainSettings, rates) -> tuple[LrTrial | 
     tried = []
     for lr in rates:
         tried.append(lr)
-        fit = train_logistic(X, y, **{**settings.train_args(), "lr": lr})
+        fit = train_logistic(X, y, dataclasses.replace(settings, lr=lr))
         if fit.diverged or len(fit.history) == 0:
             continue
         start = float(fit.history["loss"].iloc[0])
@@ -406,6 +387,28 @@ def fit_and_advise(X, y, settings: TrainSettings, on_epoch: OnEpoch | None = Non
     split = split_rows(y, settings.holdout, settings.seed)
     X_train, y_train = X[split.train], y[split.train]
     held = dict(X_test=X[split.test], y_test=y[split.test]) if split.held_out else {}
-    fit = train_logistic(X_train, y_train, **settings.train_args(), on_epoch=on_epoch, **held)
+    fit = train_logistic(X_train, y_train, settings, on_epoch=on_epoch, **held)
     suggestion = suggest_learning_rate(X_train, y_train, settings) if fit.diverged else None
     return Trained(fit, suggestion, split)
+
+
+# --- a validation curve: the same run across λ ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """A validation curve as one run: the base settings, trained once for each λ in ``l2s``."""
+
+    base: TrainSettings
+    l2s: tuple[float, ...]
+
+
+def validation_curve(X, y, settings: ValidationSettings, on_epoch: OnEpoch | None = None) -> dict[float, Trained]:
+    """{λ: the run with that λ} for every λ of ``settings``, one after the other; ``on_epoch(k, {"l2", "runs"})``
+    after the k-th (a stop request between runs ends it there)."""
+    runs: dict[float, Trained] = {}
+    for k, l2 in enumerate(settings.l2s):
+        runs[l2] = fit_and_advise(X, y, dataclasses.replace(settings.base, l2=l2))
+        if on_epoch is not None:
+            on_epoch(k, {"l2": l2, "runs": len(settings.l2s)})
+    return runs

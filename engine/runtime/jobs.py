@@ -332,6 +332,18 @@ class JobRunner:
             pending[0].wait(max(0.0, deadline - time.monotonic()))
         return self.idle()
 
+    def remember(self, key: Hashable, result: Any) -> Job:
+        """Keep ``result`` in the store as the finished run for ``key`` (a run computed as part of another, such as
+        one λ of a validation curve), so that asking for ``key`` shows it at once. Returns that finished job."""
+        with self._lock:
+            known = self._joinable(key)
+            if known is not None:
+                return known
+            job = Job(key, next(self._seq), None, self.max_history)
+            self._finish(job, DONE, result=result)
+            self.counts["remembered"] += 1
+            return job
+
     def forget(self) -> None:
         """Drop every finished job from the store (running ones are not touched)."""
         self._done.clear()

@@ -32,9 +32,7 @@ def test_upload_train_and_see_the_equation(page, served_app, tmp_path):
     page.get_by_role("button", name="Train", exact=True).click()
     # the page trains with the settings an upload gets (standardized, L-BFGS with a small L2; no held-out
     # rows in a 5-row table)
-    fit = lg.train_logistic(
-        np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]), [0, 0, 1, 1, 1], **upload_defaults(5).train_args()
-    )
+    fit = lg.train_logistic(np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]), [0, 0, 1, 1, 1], upload_defaults(5))
     expected = frames.fitted_equation(fit, ["hours"])
     equation = page.get_by_text(expected, exact=True)
     equation.wait_for()

@@ -5,6 +5,7 @@ test_logistic_frames.py; confusion counts: test_metrics_and_evaluation.py)."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import math
 import subprocess
@@ -41,7 +42,7 @@ def preset_xy(key: str):
 
 def train_preset(key: str, **override) -> lg.LogisticFit:
     X, y, preset = preset_xy(key)
-    return lg.train_logistic(X, y, **{**preset.settings.train_args(), **override})
+    return lg.train_logistic(X, y, dataclasses.replace(preset.settings, **override))
 
 
 # --- the course notes' numbers ----------------------------------------------------------------
@@ -74,7 +75,7 @@ def test_engine_equals_the_notes_hand_written_loop():
         optimizer.zero_grad()
         cost.backward()
         optimizer.step()
-    fit = lg.train_logistic(X62, Y6, lr=1, epochs=1001)
+    fit = lg.train_logistic(X62, Y6, lg.TrainSettings(lr=1, epochs=1001))
     assert fit.weight == pytest.approx(W.detach().flatten().double().numpy(), abs=1e-5)
     assert fit.bias == pytest.approx(b.item(), abs=1e-4)
 
@@ -141,16 +142,18 @@ def test_random_init_is_manual_seed_then_default_linear_and_keeps_the_global_rng
 
 
 def test_history_row_k_is_the_loss_before_step_k():
-    one = lg.train_logistic(X62, Y6, lr=1, epochs=1)
+    one = lg.train_logistic(X62, Y6, lg.TrainSettings(lr=1, epochs=1))
     assert len(one.history) == 1 and one.history["loss"].iloc[0] == pytest.approx(math.log(2))
-    two = lg.train_logistic(X62, Y6, lr=1, epochs=2)
+    two = lg.train_logistic(X62, Y6, lg.TrainSettings(lr=1, epochs=2))
     assert two.history["loss"].iloc[1] == pytest.approx(one.final_loss, abs=1e-7)
     assert one.history["accuracy"].iloc[0] == 0.5  # p = 0.5 >= 0.5 for every row: the three 1s are right
 
 
 def test_on_epoch_is_throttled_and_ends_on_the_last_step():
     calls = []
-    fit = lg.train_logistic(HOURS, Y4, lr=0.1, epochs=5000, on_epoch=lambda e, m: calls.append((e, m)))
+    fit = lg.train_logistic(
+        HOURS, Y4, lg.TrainSettings(lr=0.1, epochs=5000), on_epoch=lambda e, m: calls.append((e, m))
+    )
     epochs = [e for e, _ in calls]
     assert 100 <= len(calls) <= loops.MAX_CALLBACKS + 1
     assert epochs == sorted(set(epochs)) and epochs[-1] == 4999
@@ -159,19 +162,23 @@ def test_on_epoch_is_throttled_and_ends_on_the_last_step():
         assert metrics["loss"] == pytest.approx(fit.history["loss"].iloc[e])
         assert metrics["accuracy"] == pytest.approx(fit.history["accuracy"].iloc[e])
     few = []
-    lg.train_logistic(HOURS, Y4, lr=0.1, epochs=7, on_epoch=lambda e, m: few.append(e))
+    lg.train_logistic(HOURS, Y4, lg.TrainSettings(lr=0.1, epochs=7), on_epoch=lambda e, m: few.append(e))
     assert few == [6]  # a short run is checked (and reported) once, at its end
 
 
 def test_same_inputs_same_numbers():
-    a = lg.train_logistic(X63, Y6, lr=0.5, epochs=300, optimizer="adam", init="random", seed=5, standardize=True)
-    b = lg.train_logistic(X63, Y6, lr=0.5, epochs=300, optimizer="adam", init="random", seed=5, standardize=True)
+    a = lg.train_logistic(
+        X63, Y6, lg.TrainSettings(lr=0.5, epochs=300, optimizer="adam", init="random", seed=5, standardize=True)
+    )
+    b = lg.train_logistic(
+        X63, Y6, lg.TrainSettings(lr=0.5, epochs=300, optimizer="adam", init="random", seed=5, standardize=True)
+    )
     assert a.weight.tolist() == b.weight.tolist() and a.bias == b.bias
     assert a.history.equals(b.history)
 
 
 def test_adam_learns_the_6x2_table():
-    fit = lg.train_logistic(X62, Y6, lr=0.1, epochs=500, optimizer="adam")
+    fit = lg.train_logistic(X62, Y6, lg.TrainSettings(lr=0.1, epochs=500, optimizer="adam"))
     assert fit.final_accuracy == 1.0 and not fit.diverged
 
 
@@ -180,7 +187,7 @@ def test_adam_learns_the_6x2_table():
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_lr_100_on_raw_exam_scores_diverges_at_the_first_step(optimizer):
-    fit = lg.train_logistic(SCORES, Y6, lr=100, epochs=1000, optimizer=optimizer)
+    fit = lg.train_logistic(SCORES, Y6, lg.TrainSettings(lr=100, epochs=1000, optimizer=optimizer))
     assert fit.diverged
     assert fit.divergence.step == 1 and fit.divergence.cause == "saturated"
     assert fit.divergence.row is not None and abs(fit.divergence.z) > 16
@@ -193,7 +200,7 @@ def test_lr_100_on_raw_exam_scores_diverges_at_the_first_step(optimizer):
 def test_learning_rate_suggestion_for_raw_exam_scores():
     sgd = lg.suggest_learning_rate(SCORES, Y6, lg.TrainSettings(lr=100, epochs=1000))
     assert sgd.same.lr == 0.001  # the largest rate on the ladder that trains on raw scores with SGD
-    check = lg.train_logistic(SCORES, Y6, lr=sgd.same.lr, epochs=1000)
+    check = lg.train_logistic(SCORES, Y6, lg.TrainSettings(lr=sgd.same.lr, epochs=1000))
     assert not check.diverged and check.final_loss < check.history["loss"].iloc[0]
     assert sgd.standardized.lr == 100 and sgd.standardized.accuracy_end == 1.0
     adam = lg.suggest_learning_rate(SCORES, Y6, lg.TrainSettings(lr=100, epochs=1000, optimizer="adam"))
@@ -204,7 +211,7 @@ def test_learning_rate_suggestion_for_raw_exam_scores():
 def test_a_start_that_is_already_infinite_is_explained_as_such():
     """Scores in the thousands with PyTorch's random init: some row is saturated before any step."""
     X = [[1e3], [2e3], [3e3], [4e3]]
-    fit = lg.train_logistic(X, [1, 1, 0, 0], lr=0.1, epochs=100, init="random", seed=1)
+    fit = lg.train_logistic(X, [1, 1, 0, 0], lg.TrainSettings(lr=0.1, epochs=100, init="random", seed=1))
     assert fit.diverged and fit.divergence.step == 0 and len(fit.history) == 0
     assert fit.weight == pytest.approx(fit.init_weight)  # nothing to keep but the start
     assert "Before the first step" in str(fit.divergence.explain(0.1))
@@ -213,7 +220,7 @@ def test_a_start_that_is_already_infinite_is_explained_as_such():
 
 
 def test_overflowing_weights_are_caught_not_crashed():
-    fit = lg.train_logistic([[3e38], [0.0], [-3e38], [1.0]], [0, 1, 1, 0], lr=1e4, epochs=10)
+    fit = lg.train_logistic([[3e38], [0.0], [-3e38], [1.0]], [0, 1, 1, 0], lg.TrainSettings(lr=1e4, epochs=10))
     assert fit.diverged and fit.divergence.cause == "overflow" and fit.divergence.step == 1
     assert np.isfinite(fit.weight).all()
     assert "NaN" in str(fit.divergence.explain(1e4))
@@ -240,7 +247,7 @@ def test_divergence_is_found_at_the_exact_row_whatever_the_check_window(monkeypa
     results = []
     for window in (1, 3, 7, 19, 20, 1000):
         monkeypatch.setattr(loops, "WINDOW_FLOATS", window * 6)
-        fit = lg.train_logistic(X, Y6, lr=2.5, epochs=60)
+        fit = lg.train_logistic(X, Y6, lg.TrainSettings(lr=2.5, epochs=60))
         results.append((fit.divergence.step, fit.weight.tolist(), fit.bias, len(fit.history)))
     assert {r[0] for r in results} == {first_bad}
     assert len({json.dumps(r) for r in results}) == 1  # same last good parameters from every window
@@ -249,15 +256,15 @@ def test_divergence_is_found_at_the_exact_row_whatever_the_check_window(monkeypa
 def test_a_diverged_run_counts_the_steps_behind_the_parameters_it_keeps():
     """History row 19 is the first infinite one: the fit keeps row 18's parameters, 18 steps in."""
     X = [[4.5], [5.0], [5.5], [6.0], [6.5], [7.0]]
-    fit = lg.train_logistic(X, Y6, lr=2.5, epochs=60)
+    fit = lg.train_logistic(X, Y6, lg.TrainSettings(lr=2.5, epochs=60))
     assert fit.divergence.step == 19 and len(fit.history) == 19
     assert fit.steps_taken == 18
-    same = lg.train_logistic(X, Y6, lr=2.5, epochs=18)
+    same = lg.train_logistic(X, Y6, lg.TrainSettings(lr=2.5, epochs=18))
     assert not same.diverged and same.weight.tolist() == fit.weight.tolist() and same.bias == fit.bias
     assert fit.final_loss == pytest.approx(fit.history["loss"].iloc[-1], rel=1e-6)
     assert train_preset("exam", lr=100, optimizer="sgd").steps_taken == 0  # step 1 blew up: the start is kept
     start_infinite = lg.train_logistic(
-        [[1e3], [2e3], [3e3], [4e3]], [1, 1, 0, 0], lr=0.1, epochs=100, init="random", seed=1
+        [[1e3], [2e3], [3e3], [4e3]], [1, 1, 0, 0], lg.TrainSettings(lr=0.1, epochs=100, init="random", seed=1)
     )
     assert start_infinite.divergence.step == 0 and start_infinite.steps_taken == 0
     assert train_preset("table_6x2").steps_taken == 1001
@@ -268,7 +275,7 @@ def test_a_diverged_run_counts_the_steps_behind_the_parameters_it_keeps():
 
 def test_standardize_reports_both_units_and_predicts_identically():
     X = np.asarray(SCORES, dtype=np.float64)
-    fit = lg.train_logistic(X, Y6, lr=1.0, epochs=1000, standardize=True)
+    fit = lg.train_logistic(X, Y6, lg.TrainSettings(lr=1.0, epochs=1000, standardize=True))
     assert fit.mean == pytest.approx([57.5]) and fit.std == pytest.approx([np.std(X)], rel=1e-6)
     assert fit.weight == pytest.approx(fit.weight_scaled / fit.std)
     assert fit.bias == pytest.approx(fit.bias_scaled - float(np.sum(fit.weight_scaled * fit.mean / fit.std)))
@@ -282,7 +289,7 @@ def test_standardize_reports_both_units_and_predicts_identically():
 
 def test_standardize_with_several_columns_and_a_constant_one():
     X = np.asarray([[1, 2, 7], [2, 3, 7], [3, 1, 7], [4, 3, 7], [5, 3, 7], [6, 2, 7]], dtype=np.float64)
-    fit = lg.train_logistic(X, Y6, lr=1.0, epochs=300, standardize=True)
+    fit = lg.train_logistic(X, Y6, lg.TrainSettings(lr=1.0, epochs=300, standardize=True))
     assert fit.constant_columns == (2,) and fit.std[2] == 1.0
     assert np.isfinite(fit.weight).all()
     scaled = (X - fit.mean) / fit.std
@@ -320,7 +327,7 @@ def test_predict_proba_and_decision_function():
 def test_bad_settings_are_plain_value_errors(override, message):
     kwargs = {"lr": 1.0, "epochs": 10, **override}
     with pytest.raises(ValueError, match=message):
-        lg.train_logistic(X62, Y6, **kwargs)
+        lg.train_logistic(X62, Y6, lg.TrainSettings(**kwargs))
 
 
 @pytest.mark.parametrize(
@@ -333,7 +340,7 @@ def test_bad_settings_are_plain_value_errors(override, message):
 )
 def test_bad_arrays_are_plain_value_errors(X, y, message):
     with pytest.raises(ValueError, match=message):
-        lg.train_logistic(X, y, lr=1.0, epochs=5)
+        lg.train_logistic(X, y, lg.TrainSettings(lr=1.0, epochs=5))
 
 
 # --- the generated PyTorch script ---------------------------------------------------------------
@@ -355,7 +362,7 @@ def run_script(code: str, cwd=None) -> tuple[list[float], float, str]:
 @pytest.mark.parametrize("key", list(PRESETS))
 def test_generated_script_gives_the_same_w_and_b_for_each_preset(key):
     X, y, preset = preset_xy(key)
-    fit = lg.train_logistic(X, y, **preset.settings.train_args())
+    fit = lg.train_logistic(X, y, preset.settings)
     script = codegen.pytorch_script(X, y, preset.settings, preset.features, title=preset.title)
     assert "torch.manual_seed" in script if preset.settings.init == "random" else "nn.init.zeros_" in script
     W, b, out = run_script(script)
@@ -366,7 +373,7 @@ def test_generated_script_gives_the_same_w_and_b_for_each_preset(key):
 
 def test_generated_script_with_standardize_adam_and_random_init():
     settings = lg.TrainSettings(lr=0.5, epochs=400, optimizer="adam", init="random", seed=11, standardize=True)
-    fit = lg.train_logistic(X63, Y6, **settings.train_args())
+    fit = lg.train_logistic(X63, Y6, settings)
     W, b, out = run_script(codegen.pytorch_script(X63, Y6, settings, ["s1", "s2", "s3"]))
     assert W == pytest.approx(fit.weight.tolist(), rel=1e-6, abs=1e-7)
     assert b == pytest.approx(fit.bias, rel=1e-6, abs=1e-7)
@@ -378,7 +385,7 @@ def test_generated_script_reads_a_large_table_from_csv(tmp_path):
     X = gen.normal(size=(300, 3)).astype(np.float32) * np.float32(3.3)
     y = (X @ np.array([1.0, -2.0, 0.5]) + gen.normal(size=300) > 0).astype(np.float32)
     settings = lg.TrainSettings(lr=0.3, epochs=200)
-    fit = lg.train_logistic(X, y, **settings.train_args())
+    fit = lg.train_logistic(X, y, settings)
     script = codegen.pytorch_script(X, y, settings, ["a", "b", "c"])
     assert f'open("{codegen.DATA_CSV_NAME}"' in script and "[float(v) for v in row[:-1]]" in script
     (tmp_path / codegen.DATA_CSV_NAME).write_bytes(codegen.training_csv(X, y, ["a", "b", "c"]))
@@ -392,7 +399,7 @@ DIVERGED_SCRIPTS = [
     (
         "sgd lr 100 on the raw exam scores",
         SCORES,
-        {**PRESETS["exam"].settings.train_args(), "lr": 100.0, "optimizer": "sgd"},
+        {**dataclasses.asdict(PRESETS["exam"].settings), "lr": 100.0, "optimizer": "sgd"},
         1,
     ),
     ("sgd lr 2.5 on scores / 10", [[4.5], [5.0], [5.5], [6.0], [6.5], [7.0]], {"lr": 2.5, "epochs": 60}, 19),
@@ -401,7 +408,7 @@ DIVERGED_SCRIPTS = [
 
 @pytest.mark.parametrize(("case", "X", "settings", "step"), DIVERGED_SCRIPTS, ids=[c[0] for c in DIVERGED_SCRIPTS])
 def test_generated_script_stops_where_a_diverged_run_stops(case, X, settings, step):
-    fit = lg.train_logistic(X, Y6, **settings)
+    fit = lg.train_logistic(X, Y6, lg.TrainSettings(**settings))
     assert fit.diverged and fit.divergence.step == step
     W, b, out = run_script(codegen.pytorch_script(X, Y6, fit.settings, ["score"]))
     assert f"Diverged at epoch {step}:" in out

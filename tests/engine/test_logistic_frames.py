@@ -50,7 +50,9 @@ def test_predictions_frame_never_overwrites_a_feature_column():
     assert frame["y (0/1 label)"].tolist() == Y6 and frame["label (true class)"].tolist() == [str(v) for v in Y6]
     assert frames.prediction_columns(names, ("0", "1"))["y"] == "y (0/1 label)"
     crowded = ["predicted", "predicted class", "P(1)"]
-    frame = frames.predictions_frame(lg.train_logistic(X63, Y6, lr=1.0, epochs=50), X63, Y6, crowded, ("0", "1"))
+    frame = frames.predictions_frame(
+        lg.train_logistic(X63, Y6, lg.TrainSettings(lr=1.0, epochs=50)), X63, Y6, crowded, ("0", "1")
+    )
     assert frame.columns.is_unique and len(frame.columns) == 3 + 6
     assert frame[crowded].to_numpy().tolist() == X63
     assert frames.prediction_columns([*crowded, "correct"], ("0", "1")) == {
@@ -74,7 +76,9 @@ def test_chart_frames():
     one = train_preset("exam")
     curve = frames.curve_frame(one, 40, 75, n=50)
     assert curve["p"].is_monotonic_increasing
-    thinned, every = frames.history_for_chart(lg.train_logistic(HOURS, Y4, lr=0.1, epochs=5000).history, 2000)
+    thinned, every = frames.history_for_chart(
+        lg.train_logistic(HOURS, Y4, lg.TrainSettings(lr=0.1, epochs=5000)).history, 2000
+    )
     assert every == 3 and len(thinned) <= 2001 and thinned["epoch"].iloc[-1] == 4999
     picked = frames.sample_rows(100_000, 5000, seed=0)
     assert len(picked) == 5000 and np.all(np.diff(picked) > 0)

@@ -122,7 +122,9 @@ def test_lbfgs_with_l2_agrees_with_newton(l2, standardize):
     rng = np.random.default_rng(7)
     X = rng.normal(size=(200, 4)) * [1.0, 2.0, 0.5, 1.5] + [0.0, 1.0, -2.0, 0.5]
     y = (X @ [1.0, -0.5, 2.0, 0.3] + rng.normal(size=200) > 0.5).astype(float)
-    fit = lg.train_logistic(X, y, lr=1.0, epochs=500, optimizer="lbfgs", l2=l2, standardize=standardize)
+    fit = lg.train_logistic(
+        X, y, lg.TrainSettings(lr=1.0, epochs=500, optimizer="lbfgs", l2=l2, standardize=standardize)
+    )
     assert fit.converged and not fit.diverged and fit.iterations < 500
     if standardize:
         Xs = (X - fit.mean) / fit.std
@@ -137,8 +139,8 @@ def test_l2_with_sgd_shrinks_the_weights_and_leaves_the_bias_alone():
     rng = np.random.default_rng(3)
     X = rng.normal(size=(100, 2))
     y = (X[:, 0] + 0.3 > 0).astype(float)
-    free = lg.train_logistic(X, y, lr=0.5, epochs=2000)
-    held = lg.train_logistic(X, y, lr=0.5, epochs=2000, l2=0.5)
+    free = lg.train_logistic(X, y, lg.TrainSettings(lr=0.5, epochs=2000))
+    held = lg.train_logistic(X, y, lg.TrainSettings(lr=0.5, epochs=2000, l2=0.5))
     assert np.linalg.norm(held.weight) < 0.5 * np.linalg.norm(free.weight)
     w_ref, b_ref = newton(X, y, 0.5)
     assert held.weight == pytest.approx(w_ref, abs=1e-3) and held.bias == pytest.approx(b_ref, abs=1e-3)
@@ -149,9 +151,9 @@ def test_l2_with_sgd_shrinks_the_weights_and_leaves_the_bias_alone():
 
 def test_lbfgs_without_l2_on_separable_rows_says_the_weights_have_no_best_value():
     X, y = np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([0, 0, 1, 1.0])
-    fit = lg.train_logistic(X, y, lr=1.0, epochs=100, optimizer="lbfgs")
+    fit = lg.train_logistic(X, y, lg.TrainSettings(lr=1.0, epochs=100, optimizer="lbfgs"))
     assert fit.separable and fit.final_accuracy == 1.0 and not fit.diverged
-    assert not lg.train_logistic(X, y, lr=1.0, epochs=100, optimizer="lbfgs", l2=0.1).separable
+    assert not lg.train_logistic(X, y, lg.TrainSettings(lr=1.0, epochs=100, optimizer="lbfgs", l2=0.1)).separable
 
 
 # --- held-out rows -------------------------------------------------------------------------
@@ -197,7 +199,7 @@ def test_held_out_rows_are_scored_at_every_step_and_not_trained_on():
     history, split = trained.fit.history, trained.split
     assert {"test_loss", "test_accuracy"} <= set(history.columns) and history["test_loss"].notna().all()
     # the same fit as training on the training rows alone, standardized with their mean and std only
-    alone = lg.train_logistic(X[split.train], y[split.train], **settings.train_args())
+    alone = lg.train_logistic(X[split.train], y[split.train], settings)
     assert trained.fit.weight == pytest.approx(alone.weight) and trained.fit.bias == pytest.approx(alone.bias)
     p = trained.fit.predict_proba(X[split.test])
     assert history["test_accuracy"].iloc[-1] == pytest.approx(np.mean((p >= 0.5) == y[split.test]), abs=1e-6)

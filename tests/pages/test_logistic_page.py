@@ -95,7 +95,7 @@ def expected_equation(key: str) -> str:
     frame = preset.frame()
     X = frame[list(preset.features)].to_numpy()
     y = (frame[preset.label] == "합격").to_numpy(float) if key == "exam" else frame[preset.label].to_numpy(float)
-    return frames.fitted_equation(lg.train_logistic(X, y, **preset.settings.train_args()), preset.features)
+    return frames.fitted_equation(lg.train_logistic(X, y, preset.settings), preset.features)
 
 
 # --- presets ----------------------------------------------------------------------------------
@@ -185,16 +185,17 @@ def test_reruns_do_not_retrain_and_train_again_joins_the_finished_run(at):
     from ui.cache import job_runner
 
     train(at)
-    first = state(at).result
+    first = state(at).run.result
     started = job_runner().counts["started"]
     at.run()
     at.checkbox(key="log_dropna").check().run()
     at.checkbox(key="log_dropna").uncheck().run()
-    assert state(at).result is first  # no rerun or unrelated widget retrained
+    assert state(at).run.result is first  # no rerun or unrelated widget retrained
     train(at)
-    second = state(at).result
-    assert second is not first and second.job is first.job  # same (data, settings): the same finished run
+    second = state(at).run.result
+    assert second is first  # same (data, settings): the same finished run, joined
     assert job_runner().counts["started"] == started  # nothing trained again
+    assert "shown at once" in " ".join(c.value for c in at.caption)
 
 
 def test_switching_pages_keeps_result_and_settings(at):
@@ -322,7 +323,7 @@ def test_the_threshold_moves_the_metrics_without_training_and_zero_division_show
 def test_predict_this_input(at):
     pick_preset(at, "hours_001")
     train(at)
-    run_id = state(at).result.job.seq
+    run_id = state(at).run.result.seq
     at.number_input(key=f"log_pred_{run_id}_0").set_value(7.0)
     [submit] = [b for b in at.button if b.label == "Predict"]
     submit.click().run()
@@ -344,7 +345,7 @@ def test_the_shown_script_gives_the_shown_w_and_b(at):
     pick_preset(at, "table_6x3")
     at.toggle(key="log_standardize").set_value(True).run()
     train(at)
-    fit = state(at).result.fit
+    fit = state(at).run.result.result.fit
     done = subprocess.run([sys.executable, "-c", script(at)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     printed = dict(line.split(" = ", 1) for line in done.stdout.splitlines() if line.startswith(("W = ", "b = ")))
@@ -490,7 +491,7 @@ def test_column_names_cannot_inject_markdown_images_or_links(at):
     upload(at, f"{name},hours,passed\n1,1,0\n2,2,0\n3,3,1\n4,4,1\n".encode(), "inject.csv")
     assert at.multiselect(key="log_features").value == [name, "hours"]
     train(at)
-    run_id = state(at).result.job.seq
+    run_id = state(at).run.result.seq
     assert at.number_input(key=f"log_pred_{run_id}_0")  # the predict form has a field for that column
     shown = markdown_shown(at)
     assert any(r"a\` \!\[x\]\(http\://e\.invalid/p\.png\) \`b" in text for text in shown)
@@ -618,14 +619,19 @@ def test_the_validation_curve_trains_one_run_per_lambda_and_marks_the_best(at):
     started = job_runner().counts["started"]
     at.button(key="log_validation").click().run()
     finish_jobs(at)
-    assert job_runner().counts["started"] - started == 13  # one run per λ of the grid
+    assert job_runner().counts["started"] - started == 1  # one run for the whole grid: one learner, one trainer
+    assert job_runner().counts["remembered"] >= 12  # each λ's run is kept (the current λ's is there already)
+    curve = [c for c in at.get("vega_lite_chart") if "l2" in str(c.proto.spec)]
+    assert curve and max(d["l2"].nunique() for d in chart_data(curve[0]).values()) == 13  # every λ of the grid
     best = [c.value for c in at.caption if c.value.startswith("Best λ by held-out loss")]
     assert best
     started = job_runner().counts["started"]
     at.button(key="log_use_best_l2").click().run()
     l2 = at.number_input(key="log_l2").value
     assert f"{l2:g}" in best[0]
-    # that run is in the shared store already: its result is shown at once, not marked stale, not retrained
+    assert "Stale" in warnings(at)  # a result shows when asked for: the learner presses Train
+    train(at)
+    # that run is in the shared store already: its result is shown at once, not retrained
     assert "Stale" not in warnings(at) and job_runner().counts["started"] == started
     assert f"λ = {l2:g}" in " ".join(c.value for c in at.caption)
 
