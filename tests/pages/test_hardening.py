@@ -169,8 +169,10 @@ def test_the_predictions_download_neutralizes_formula_labels(logistic):
     labels = ['=HYPERLINK("http://evil.example")', "@SUM(A1)"] * 4
     upload(logistic, csv_of(pd.DataFrame({"x": range(8), "label": labels})))
     train(logistic)
-    state = page_state(logistic, "LogisticState")
-    result = state.result
+    from ui.logistic_setup import Run
+
+    slot = page_state(logistic, "LogisticState").run
+    result = Run.of(slot.result, slot.result_extra)
     from engine.present import logistic_frames as frames
 
     frame = frames.predictions_frame(
@@ -242,7 +244,7 @@ def test_a_stopped_run_says_it_was_stopped_and_why(logistic):
 
     upload(logistic, big_csv(rows=20_000, cols=10))
     logistic.selectbox(key="log_optimizer").set_value("sgd").run()
-    logistic.number_input(key="log_epochs").set_value(50_000).run()
+    logistic.number_input(key="log_epochs").set_value(20_000).run()  # about 45 s: under the work limit
     logistic.button(key="log_train").click().run()
     logistic.button(key="log_job_stop").click().run()
     finish_jobs(logistic)
@@ -270,3 +272,24 @@ def test_a_16_bit_png_digit_is_read_not_blank():
     Image.fromarray(field).save(buf, "PNG")
     digit = digits.prepare_digit(buf.getvalue())
     assert digit.image.max() > 200
+
+
+def test_a_run_over_the_work_limit_is_refused_with_its_estimate_and_the_last_result_stays(logistic, monkeypatch):
+    import dataclasses
+
+    from engine.data.samples import big_csv
+    from ui.cache import job_runner
+
+    runner = job_runner()
+    monkeypatch.setattr(runner, "limits", dataclasses.replace(runner.limits, max_run_seconds=5))
+    upload(logistic, big_csv(rows=20_000, cols=10))
+    train(logistic)  # the upload's defaults (L-BFGS): quick
+    assert "4. Results" in [h.value for h in logistic.header]
+    logistic.selectbox(key="log_optimizer").set_value("sgd").run()
+    logistic.number_input(key="log_epochs").set_value(50_000).run()
+    started = runner.counts["started"]
+    logistic.button(key="log_train").click().run()
+    notice = " ".join(w.value for w in logistic.warning)
+    assert "runs on this shared app may take at most 5 s" in notice and "L-BFGS" in notice
+    assert runner.counts["started"] == started and not logistic.exception
+    assert "4. Results" in [h.value for h in logistic.header]  # the last result is kept (marked stale)

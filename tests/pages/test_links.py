@@ -284,10 +284,21 @@ def test_logistic_link_sets_preset_and_settings_and_a_trained_run_shows_at_once(
     at.button(key="log_train").click().run()
     finish_jobs(at)
     assert "4. Results" in [h.value for h in at.header]
-    # someone else opening the same link sees the finished run at once, without pressing Train
+    from ui.cache import job_runner
+
+    started = job_runner().counts["started"]
+    # someone else opening the same link sees no result until they ask for it (a result is theirs to ask for)
     other = open_page(app, "pages/logistic.py", at.query_params)
+    assert "4. Results" not in [h.value for h in other.header]
+    other.button(key="log_train").click().run()  # Train: the finished run at once, trained once for both
     assert "4. Results" in [h.value for h in other.header]
     assert [m.value for m in other.metric] == [m.value for m in at.metric]
+    assert any("shown at once" in c.value for c in other.caption)
+    # a link that asks for the result (run=1, a teacher's link) shows it on opening
+    linked = open_page(app, "pages/logistic.py", {**at.query_params, "run": "1"})
+    assert "4. Results" in [h.value for h in linked.header] and notices(linked) == ""
+    assert [m.value for m in linked.metric] == [m.value for m in at.metric]
+    assert job_runner().counts["started"] == started and "run" not in linked.query_params
 
 
 def test_logistic_link_with_bad_values_keeps_the_preset_settings(app):
@@ -356,7 +367,10 @@ def test_softmax_link_opens_the_mnist_tab_with_its_settings_and_a_finished_run(a
     finish_jobs(at)
     accuracy = [m.value for m in at.metric]
     assert accuracy
-    other = open_page(app, "pages/softmax.py", at.query_params)  # the shared run, no Train pressed
+    other = open_page(app, "pages/softmax.py", at.query_params)  # no result until asked for
+    assert not other.metric
+    other = open_page(app, "pages/softmax.py", {**at.query_params, "run": "1"})  # asked for by the link
+    finish_jobs(other)
     assert [m.value for m in other.metric] == accuracy
 
 
