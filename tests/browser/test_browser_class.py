@@ -26,6 +26,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks of 1/100 s
 
 
+def started(log_path: Path) -> int:
+    return len(re.findall(r"job \d+ \(logistic\) started", log_path.read_text()))
+
+
+def replaced(log_path: Path) -> int:
+    return len(re.findall(r"job \d+ \(logistic\) replaced by its watcher's new run", log_path.read_text()))
+
+
 def wait_until(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -35,8 +43,8 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 
 def upload_big_table_with_sgd(tab, url: str, csv: Path) -> None:
-    tab.get_by_role("heading", name="Sigmoid explorer").wait_for()
     tab.goto(url + "/logistic")
+    tab.get_by_role("heading", name="Logistic regression").wait_for()
     tab.get_by_text("Upload a CSV", exact=True).click()
     tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
     tab.get_by_text("100,000 rows × 11 columns").wait_for()
@@ -70,12 +78,14 @@ def test_one_learner_cannot_hold_the_class_and_a_closed_tab_stops_its_run(browse
         try:
             upload_big_table_with_sgd(hog, url, csv)
             set_number(hog, "Epochs (optimizer steps)", 20000)
-            for seed in (1, 2, 3, 4):  # Train four times with different seeds
+            for k, seed in enumerate((1, 2, 3, 4)):  # Train four times with different seeds
                 set_number(hog, "Seed", seed)
                 hog.get_by_role("button", name="Train", exact=True).click()
+                wait_until(lambda k=k: started(log_path) == k + 1, 60, f"run {k + 1} started")
                 stop_button(hog).wait_for()
-            log = log_path.read_text()
-            assert len(re.findall(r"job \d+ \(logistic\) replaced by its watcher's new run", log)) == 3
+            wait_until(lambda: replaced(log_path) == 3, 30, "the three earlier runs were replaced")
+            wait_until(lambda: log_path.read_text().count("stopped: nobody watches it") == 3, 60, "those runs stopped")
+            assert started(log_path) == 4  # and one run of it remains
 
             # another learner's preset run finishes in seconds: the trainers are not held
             other_context, other = open_tab(browser, url + "/logistic?preset=table_6x2")

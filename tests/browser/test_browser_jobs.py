@@ -57,7 +57,7 @@ def test_a_run_survives_leaving_the_page_and_is_there_on_return(browser, tmp_pat
 def test_moving_a_setting_mid_run_keeps_the_run_and_marks_it_stale(browser, tmp_path):
     csv = tmp_path / "big.csv"
     csv.write_bytes(big_csv())
-    with serve_app(tmp_path / "streamlit.log") as url:
+    with serve_app(tmp_path / "streamlit.log", {"LOGITLAB_MAX_RUN_SECONDS": "0"}) as url:  # a long run, on purpose
         context, tab = open_tab(browser, url)
         try:
             tab.get_by_role("heading", name="Sigmoid explorer").wait_for()

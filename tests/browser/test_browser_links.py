@@ -142,7 +142,7 @@ def test_moved_controls_and_steps_survive_a_reopened_link(browser, served_app):
     context.close()
 
 
-def test_a_trained_run_shows_at_once_for_whoever_opens_its_link(browser, served_app):
+def test_a_link_that_asks_for_the_result_shows_the_trained_run_at_once(browser, served_app):
     context, tab = open_tab(browser, f"{served_app}/logistic?preset=exam&epochs=300&lr=0.05")
     tab.get_by_role("heading", name="Logistic regression").wait_for()
     lr = tab.get_by_label("Learning rate", exact=True)
@@ -156,8 +156,13 @@ def test_a_trained_run_shows_at_once_for_whoever_opens_its_link(browser, served_
     assert ["stSelectbox", "Preset from the course notes", "Exam score 45–70 → 합격/불합격"] in shown
     results = tab.locator('[data-testid="stMetric"]').all_inner_texts()
 
-    fresh, again = reopened(browser, tab.url, "Logistic regression")
-    again.get_by_role("heading", name="4. Results").wait_for()  # no Train pressed: the shared run
+    # the sidebar's link, asked to open with the result, carries run=1
+    tab.get_by_text("The link opens with the result").click()
+    code = tab.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+    tab.wait_for_function("el => el.innerText.includes('run=1')", arg=code.element_handle())
+    link = code.inner_text().strip()
+    fresh, again = reopened(browser, link, "Logistic regression")
+    again.get_by_role("heading", name="4. Results").wait_for()  # no Train pressed: the link asked for it
     assert same_controls(again, shown) == shown
     assert again.locator('[data-testid="stMetric"]').all_inner_texts() == results
     fresh.close()
