@@ -17,6 +17,7 @@ from engine.present import logistic_frames as frames
 from engine.present.charts import logistic as charts
 from engine.runtime.runs import RunSpec
 from ui import charts as ui_charts
+from ui import notebooks
 from ui.cache import job_runner
 from ui.i18n import _, lang, translator
 from ui.logistic_decision import THRESHOLD_KEY
@@ -104,7 +105,9 @@ def _set_l2(l2: float) -> None:
     st.session_state["log_l2"] = l2
 
 
-def code_and_downloads(result: Run) -> None:
+def code_and_downloads(result: Run, table=None) -> None:
+    """The script, the downloads and the notebook (``table``: (frame, upload) when the run trained on the upload
+    that is the page's table now: the notebook can read that file)."""
     fit, data, t = result.fit, result.data, translator()
     X, y, names, n = data.X, data.y, list(data.features), len(data.y)
     threshold = float(st.session_state.get(THRESHOLD_KEY, 0.5))
@@ -163,6 +166,10 @@ def code_and_downloads(result: Run) -> None:
         )
     for column, spec in zip(st.columns(len(specs)), specs, strict=True):
         column.download_button(**spec, on_click="ignore")
+    notebooks.section(
+        _("The same run as a notebook: each step of the script in its own cell, explained, with the loss curve.")
+    )
+    notebooks.logistic(result, threshold, table)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

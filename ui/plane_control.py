@@ -21,6 +21,7 @@ from engine.errors import DataError
 from engine.models import plane
 from engine.models import plane_training as training
 from engine.present.charts import plane as charts
+from engine.present.notebooks import plane as notebook
 from engine.runtime.jobs import DONE
 from engine.runtime.runs import RunSpec
 from engine.text import N_, Msg
@@ -59,6 +60,7 @@ class PlaneState:
     last_points: plane.Points | None = None  # the last table that checked out (drawn while the table has an error)
     train: training.TrainState | None = None  # where training stands
     path: pd.DataFrame | None = None  # loss and accuracy after every step since the start
+    segments: list = field(default_factory=list)  # the steps taken, for the notebook (notebook.Segment)
     run: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("plane"))  # a Run (its extra: its start)
     notice: str | None = None
     clicks: int = 0  # points added by clicking (keys the chart, so that every click is a new one)
@@ -269,7 +271,7 @@ def manual_controls(n_classes: int, state: PlaneState) -> tuple[np.ndarray, np.n
 
 def reset_training(state: PlaneState) -> None:
     """Forget the training path (callback): the next run starts again from the seeded start."""
-    state.train, state.path, state.notice = None, None, None
+    state.train, state.path, state.notice, state.segments = None, None, None, []
 
 
 def start_from_sliders(state: PlaneState, n_classes: int, points: plane.Points, l2: float) -> None:
@@ -291,7 +293,11 @@ def ensure_training(state: PlaneState, points: plane.Points, settings: training.
     state.path = training.start_history(points, state.train, settings.l2)
 
 
-def apply_result(state: PlaneState, result: training.TrainResult) -> None:
+def apply_result(
+    state: PlaneState, result: training.TrainResult, settings: training.TrainSettings, points: str
+) -> None:
+    """Training stands where ``result`` ended (steps taken with ``settings`` on the points of fingerprint ``points``)."""
+    state.segments = notebook.record(state.segments, state.train, result.state, settings, points)
     state.train = result.state
     state.path = training.extend_path(state.path, result.history)
     if result.diverged:
@@ -305,7 +311,8 @@ def apply_result(state: PlaneState, result: training.TrainResult) -> None:
 def take_steps(state: PlaneState, points: plane.Points, settings: training.TrainSettings, n: int) -> None:
     """Step and N steps: a few full-batch steps, here and now (deterministic: the same start, the same end)."""
     state.notice = None
-    apply_result(state, training.train_steps(points.X, points.y, state.train, settings, n))
+    result = training.train_steps(points.X, points.y, state.train, settings, n)
+    apply_result(state, result, settings, data_fingerprint(points.X, points.y))
 
 
 def start_run(
@@ -336,7 +343,7 @@ def settle_run(state: PlaneState) -> None:
         state.notice = _("A run finished after training was reset; its result was not used.")
     else:
         notice = state.notice
-        apply_result(state, job.result)
+        apply_result(state, job.result, job.key.settings.train, job.key.data)
         state.notice = state.notice or notice
 
 

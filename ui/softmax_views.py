@@ -14,7 +14,7 @@ from engine.present.charts import softmax as charts
 from engine.runtime.jobs import Job
 from engine.text import N_
 from ui import charts as ui_charts
-from ui import links
+from ui import links, notebooks
 from ui.binding import Binding
 from ui.i18n import _, translator
 from ui.text import percent
@@ -175,6 +175,7 @@ def table_results(run: TableRun, *, current: bool) -> None:
             language=None,
         )
     _probabilities(fit, run.X, run.y)
+    notebooks.softmax_table(run)
 
 
 def _probabilities(fit: sm.SoftmaxFit, X: np.ndarray, y: np.ndarray) -> None:
