@@ -36,7 +36,7 @@ from ui.app import session_id
 from ui.cache import job_runner
 from ui.i18n import _, lang, n_, tr
 
-POLL_S = 0.5  # how often a running job's panel refreshes
+POLL_S = 1.0  # how often a running job's panel refreshes (each poll is a fragment run on the server)
 QUICK_WAIT_S = 0.6  # a run this short is shown finished at once, without a progress panel
 
 # Live chart specs, shared by every session watching the same job: (rows, language) -> Vega-Lite spec.

@@ -18,7 +18,8 @@ what, the data's fingerprint, the settings), and a function that trains; it keep
   watches it any more.
 - Fair share (``engine.runtime.runs.Limits``): a watcher has at most one active run per ``slot``
   (a page): asking for another replaces it; the queue is bounded; a run estimated to take longer
-  than the work limit is refused. Refusals raise :class:`~engine.runtime.runs.RunRefused`.
+  than the work limit is refused; short runs go before long ones, and long runs (estimated over
+  ``long_run_s``) hold at most ``workers - 1`` workers, so one is always free for a class's quick runs. Refusals raise :class:`~engine.runtime.runs.RunRefused`.
 - Watchers that are neither seen (:meth:`JobRunner.seen`) for ``watcher_ttl_s`` nor ``alive`` (a
   callback: is that session still connected?) are dropped by a reaper thread; an unwatched run stops.
 - The finished-run store is bounded in runs and in bytes.
@@ -32,7 +33,6 @@ import atexit
 import itertools
 import logging
 import os
-import queue
 import threading
 import time
 from collections import Counter
@@ -199,9 +199,10 @@ class JobRunner:
             max_bytes=self.limits.store_bytes,
             sizeof=lambda job: approx_bytes(job.result),
         )
-        self._queue: queue.SimpleQueue[tuple[Job, JobFn] | None] = queue.SimpleQueue()
+        self._pending: list[tuple[Job, JobFn]] = []  # asked for, not started (stopped ones are dropped when seen)
         self._seq = itertools.count()
         self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)  # a run was asked for, finished, or the runner closes
         self._closed = threading.Event()
         self._threads = [
             threading.Thread(target=self._work, name=f"logitlab-job-{i}", daemon=True) for i in range(self.workers)
@@ -262,7 +263,8 @@ class JobRunner:
             if slot is not None and not job.finished:
                 self._slots[(watcher, slot)] = job
             self.counts["submitted"] += 1
-        self._queue.put((job, fn))
+            self._pending.append((job, fn))
+            self._wake.notify()
         return job
 
     def find(self, key: Hashable) -> Job | None:
@@ -287,11 +289,12 @@ class JobRunner:
             return self._leave(job, watcher)
 
     def ahead(self, job: Job) -> int:
-        """How many queued runs were asked for before ``job`` (0 once it runs)."""
+        """How many queued runs go before ``job`` (0 once it runs): short runs first, then in the order asked."""
         with self._lock:
             if job.status != QUEUED:
                 return 0
-            return sum(1 for other in self._active.values() if other.status == QUEUED and other.seq < job.seq)
+            mine = self._order(job)
+            return sum(1 for o in self._active.values() if o.status == QUEUED and self._order(o) < mine)
 
     def expected_wait(self, job: Job) -> float | None:
         """About how many seconds until ``job`` starts: the estimates of the runs before it, shared by the
@@ -299,7 +302,10 @@ class JobRunner:
         with self._lock:
             if job.status != QUEUED:
                 return 0.0
-            before = [o for o in self._active.values() if o is not job and (o.status == RUNNING or o.seq < job.seq)]
+            mine = self._order(job)
+            before = [
+                o for o in self._active.values() if o is not job and (o.status == RUNNING or self._order(o) < mine)
+            ]
             if any(o.estimate_s is None for o in before):
                 return None
             left = [max(0.0, o.estimate_s - o.progress().seconds) for o in before]
@@ -418,16 +424,34 @@ class JobRunner:
         if status == DONE and not self._done.put(job.key, job):
             log.info("job %d (%s) is too large to keep in the store", job.seq, _kind(job.key))
         self.counts[status] += 1
+        self._wake.notify_all()  # a worker may start a run that waited for this one
+
+    def _long(self, job: Job) -> bool:
+        return job.estimate_s is not None and job.estimate_s > self.limits.long_run_s
+
+    def _order(self, job: Job) -> tuple[bool, int]:
+        """Where a queued run stands: short runs before long ones, each in the order they were asked for."""
+        return self._long(job), job.seq
+
+    def _take(self) -> tuple[Job, JobFn] | None:
+        """The next run a free worker may start (called with the lock): the first by :meth:`_order`, except that long
+        runs may hold at most ``workers - 1`` workers, so that one is always free for the short runs of a class."""
+        self._pending = [(job, fn) for job, fn in self._pending if job.status == QUEUED]
+        long_running = sum(1 for job in self._active.values() if job.status == RUNNING and self._long(job))
+        for item in sorted(self._pending, key=lambda item: self._order(item[0])):
+            if not self._long(item[0]) or long_running < max(1, self.workers - 1):
+                self._pending.remove(item)
+                return item
+        return None
 
     def _work(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            job, fn = item
-            with self._lock:
-                if job.status != QUEUED:  # stopped while it waited
-                    continue
+            with self._wake:
+                while (item := self._take()) is None:
+                    if self._closed.is_set() and not self._pending:
+                        return
+                    self._wake.wait()
+                job, fn = item
                 job._set(RUNNING)
                 self.counts["started"] += 1
                 log.info("job %d (%s) started", job.seq, _kind(job.key))
@@ -452,9 +476,9 @@ class JobRunner:
 
     def close(self) -> None:
         """Stop the worker threads once the queue is drained (jobs already running finish)."""
-        self._closed.set()
-        for _ in self._threads:
-            self._queue.put(None)
+        with self._wake:
+            self._closed.set()
+            self._wake.notify_all()
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop every run and wait a little for the threads (at exit: a thread killed inside PyTorch aborts)."""

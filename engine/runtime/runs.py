@@ -13,7 +13,9 @@ The limits (:class:`Limits`) are read from the environment once, with defaults s
 - ``LOGITLAB_STORE_MB`` (default 256) and ``LOGITLAB_STORE_RUNS`` (default 48): the finished-run
   store's bound in bytes and in runs;
 - ``LOGITLAB_WATCHER_TTL_S`` (default 30): a session not seen for this long, whose tab is gone,
-  stops watching its runs; a run nobody watches stops.
+  stops watching its runs; a run nobody watches stops;
+- ``LOGITLAB_LONG_RUN_SECONDS`` (default 10): runs estimated longer wait behind short ones and hold
+  at most all workers but one.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class Limits:
     store_bytes: int = 256 * 1024 * 1024
     store_runs: int = 48
     watcher_ttl_s: float = 30.0
+    long_run_s: float = 10.0  # a run estimated longer may not take the last free worker
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -69,6 +72,7 @@ class Limits:
             store_bytes=int(max(1.0, _env_number("LOGITLAB_STORE_MB", d.store_bytes / 2**20)) * 2**20),
             store_runs=max(1, int(_env_number("LOGITLAB_STORE_RUNS", d.store_runs))),
             watcher_ttl_s=max(1.0, _env_number("LOGITLAB_WATCHER_TTL_S", d.watcher_ttl_s)),
+            long_run_s=max(0.0, _env_number("LOGITLAB_LONG_RUN_SECONDS", d.long_run_s)),
         )
 
     def check_estimate(self, estimate_s: float | None, advice: Msg | None) -> None:

@@ -379,3 +379,28 @@ def test_approx_bytes_counts_arrays_tensors_and_frames():
     assert approx_bytes({"a": np.zeros(100, np.uint8), "b": [torch.zeros(4)]}) >= 116
     assert approx_bytes(pd.DataFrame({"x": np.zeros(1000)})) >= 8000
     assert approx_bytes(torch.nn.Linear(784, 10)) == (7840 + 10) * 4
+
+
+def test_long_runs_leave_one_worker_for_the_short_runs_of_a_class():
+    r = jobs.JobRunner(workers=2, limits=Limits(long_run_s=10, max_queued=20), reap_every=None)
+    gate = threading.Event()
+    try:
+        hogs = [
+            r.submit(RunSpec("hog", "d", _Settings(epochs=k)), gated(gate), watcher=f"hog{k}", estimate_s=100)
+            for k in range(3)
+        ]
+        deadline = time.monotonic() + 10
+        while hogs[0].status != jobs.RUNNING and time.monotonic() < deadline:
+            time.sleep(0.01)
+        quick = r.submit(RunSpec("quick", "d", _Settings()), lambda report: "ok", watcher="learner", estimate_s=0.5)
+        assert quick.wait(10) and quick.result == "ok"  # not behind the long runs
+        assert [h.status for h in hogs] == [jobs.RUNNING, jobs.QUEUED, jobs.QUEUED]  # one worker for long runs
+        busy = r.submit(RunSpec("quick", "busy", _Settings()), gated(gate), watcher="l2", estimate_s=0.5)
+        while busy.status != jobs.RUNNING and time.monotonic() < deadline + 10:
+            time.sleep(0.01)
+        later = r.submit(RunSpec("quick", "later", _Settings()), gated(gate), watcher="l3", estimate_s=0.5)
+        # both workers busy: a short run waits before the long ones that were asked for earlier
+        assert [r.ahead(later), r.ahead(hogs[1]), r.ahead(hogs[2])] == [0, 1, 2]
+    finally:
+        gate.set()
+        r.close()
