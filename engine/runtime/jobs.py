@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.runtime.lru import LruStore
+from engine.runtime.memory import release_freed_memory
 from engine.runtime.runs import Limits, RunSpec, approx_bytes
 from engine.runtime.threads import intraop_threads
 
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED, STOPPED = "queued", "running", "done", "failed", "stopped"
 FINISHED = (DONE, FAILED, STOPPED)
 
+TRIM_EVERY = 12  # reaper ticks (5 s each) between returns of freed memory to the system, when no run is active
 Report = Callable[[int, dict], None]
 JobFn = Callable[[Report], Any]
 
@@ -402,9 +404,13 @@ class JobRunner:
         return True
 
     def _reap_loop(self, every: float) -> None:
+        ticks = 0
         while not self._closed.wait(every):
+            ticks += 1
             try:
                 self.reap()
+                if ticks % TRIM_EVERY == 0 and self.idle():
+                    release_freed_memory()  # after a busy spell, the heap it freed goes back to the system
             except Exception:  # the reaper must outlive any one bad check
                 log.exception("reaping watchers failed")
 
