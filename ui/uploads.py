@@ -23,7 +23,11 @@ class UploadedTable:
     file_id: str
     frame: pd.DataFrame
     info: datamod.CsvInfo
-    raw: bytes | None = None  # kept only while the encoding is a guess (to read it again in another one)
+    # The upload's bytes, kept only while the encoding is a guess or was picked (to read them again in
+    # another one), and never their decoded text: ``UploadedFile.getvalue()`` is the very bytes object
+    # Streamlit holds while the file is in the uploader, so keeping it costs no memory then. When the
+    # file leaves the uploader they are let go (csv_upload), and the page keeps only the table.
+    raw: bytes | None = None
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Uploads:
 
 
 def _read(raw: bytes, name: str, file_id: str, encoding: str | None = None) -> UploadedTable:
+    """The upload read once: only its DataFrame is kept (and ``raw`` while the encoding is open to change)."""
     frame, info = datamod.read_csv_info(raw, encoding=encoding)
     keep = raw if (info.guessed or encoding is not None) else None
     return UploadedTable(name=name, file_id=file_id, frame=frame, info=info, raw=keep)
@@ -47,6 +52,8 @@ def csv_upload(store: Uploads, *, key: str, label: str, help: str | None = None)
     """The uploader and what came of it: (the current table or None, whether a new table arrived now)."""
     upload = st.file_uploader(label, type=["csv", "tsv", "txt"], key=key, help=help)
     arrived = False
+    if upload is None and store.table is not None:
+        store.table.raw = None  # the file left the uploader: do not keep its bytes alive here
     if upload is not None and store.seen != upload.file_id:
         store.seen, store.error = upload.file_id, None
         try:
@@ -85,6 +92,8 @@ def encoding_choice(store: Uploads, table: UploadedTable, *, key: str) -> bool:
             ),
             icon=":material/translate:",
         )
+    if table.raw is None:
+        return False  # the bytes are gone (the file left the uploader): another encoding needs the file again
     codecs = list(datamod.ENCODINGS)
     current = table.info.codec if table.info.codec in codecs else codecs[0]
     widget = f"{key}_{table.file_id}"

@@ -13,27 +13,45 @@ bytes that are valid UTF-8, are certain; otherwise Korean Windows (cp949) is tak
 decodes to is Hangul, and anything else is a *guess* (:attr:`CsvInfo.guessed`) that the page
 shows with the decoded header, letting the user pick another encoding (``read_csv_info(...,
 encoding=...)``).
+
+An upload can be 50 MB, so the file is never held as one decoded string: the evidence above,
+the delimiter and the header are read from the bytes a megabyte at a time, and the rows are
+parsed from the bytes themselves by pyarrow's CSV reader, every cell as text, and then turned
+into numbers, booleans or text exactly as ``pandas.read_csv`` would (the way this module read
+every file before). A few rare inputs that pyarrow does not read the way pandas does are still
+read the old way (decoded text, ``csv`` and ``pandas.read_csv``): each place that sends a file
+there says why (``_Fallback``).
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
 import itertools
 import math
 import pathlib
 import re
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from engine.data import tables
-from engine.errors import DataError, TableError
 from engine.data.tables import NEGATIVE_WORDS, POSITIVE_WORDS, is_blank
+from engine.errors import DataError, TableError
 from engine.text import Msg, NMsg
+
+try:  # the cells pandas.read_csv reads as missing by default
+    from pandas._libs.parsers import STR_NA_VALUES as _PANDAS_NA
+except ImportError:  # pragma: no cover - the same list, as of pandas 3
+    _PANDAS_NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN"}
+    _PANDAS_NA |= {"<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 
 __all__ = ["DataError", "TableError", "is_blank", "read_csv", "read_csv_info", "binary_data", "binary_xy"]
 __all__ += ["POSITIVE_WORDS", "NEGATIVE_WORDS", "BinaryData", "CsvInfo", "ENCODINGS", "MAX_COLUMNS"]
@@ -66,9 +84,15 @@ _SIGNATURES = {
 _EXCEL = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff]")
 _LATIN_LETTER = re.compile(r"[\u00c0-\u024f]")
+_ESCAPED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as errors="surrogateescape" decodes it
+
+_CHUNK = 1 << 20  # bytes decoded at a time wherever the text itself is looked at
+_CP1252 = [bytes([b]).decode("cp1252", errors="replace") for b in range(256)]
+_CP1252_LETTERS = [b for b in range(0x80, 0x100) if _LATIN_LETTER.match(_CP1252[b])]
+_CP1252_UNDEFINED = [b for b in range(0x80, 0x100) if _CP1252[b] == "\ufffd"]
 
 
-# --- Reading ---------------------------------------------------------------------------------
+# --- Reading: the bytes and their encoding --------------------------------------------------
 
 
 def _too_big(limit: int) -> DataError:
@@ -82,7 +106,9 @@ def _too_big(limit: int) -> DataError:
 
 def _read_bytes(src, limit: int) -> bytes:
     """Bytes of ``src`` (bytes, CSV text, a path, or a binary/text file object), refusing more than ``limit``."""
-    if isinstance(src, bytes | bytearray | memoryview):
+    if isinstance(src, bytes):
+        data = src  # the caller's own bytes (the upload as Streamlit holds it): no copy
+    elif isinstance(src, bytearray | memoryview):
         data = bytes(src)
     elif isinstance(src, pathlib.Path) or (isinstance(src, str) and "\n" not in src and pathlib.Path(src).is_file()):
         path = pathlib.Path(src)
@@ -103,39 +129,116 @@ def _read_bytes(src, limit: int) -> bytes:
     return data
 
 
+def _decoded(data, codec: str, errors: str = "strict") -> Iterator[str]:
+    """The text of ``data`` (any bytes-like object) in pieces of about a megabyte."""
+    view = memoryview(data)
+    decoder = codecs.getincrementaldecoder(codec)(errors)
+    for start in range(0, len(view), _CHUNK):
+        yield decoder.decode(view[start : start + _CHUNK])
+    yield decoder.decode(b"", final=True)
+
+
+def _decodes(data, codec: str) -> bool:
+    try:
+        for _ in _decoded(data, codec):
+            pass
+    except UnicodeError:
+        return False
+    return True
+
+
+def _piecewise(data: bytes, codec: str) -> str:
+    """The codec that decodes ``data`` a piece at a time exactly as ``data.decode(codec)`` does at once.
+
+    Without a byte order mark, UTF-16 and UTF-32 read at once take the machine's byte order, where their
+    incremental decoders refuse the text.
+    """
+    name = codecs.lookup(codec).name
+    marks = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE), "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
+    if name in marks and not data.startswith(marks[name]):
+        return f"{name}-{'le' if sys.byteorder == 'little' else 'be'}"
+    return codec
+
+
 @dataclass(frozen=True)
-class Decoded:
-    text: str
-    codec: str  # a key of ENCODINGS (or "utf-8-sig")
+class _Source:
+    """The upload's bytes and how to read them: ``data[start:]`` is text in the Python codec ``read_as``."""
+
+    data: bytes | bytearray  # the upload's own bytes, or (mostly UTF-8 files) their repaired UTF-8
+    codec: str  # a key of ENCODINGS, or "utf-8-sig"
+    read_as: str
+    start: int = 0  # past a UTF-8 byte order mark
     guessed: bool = False
     note: Msg | None = None  # what was uncertain, for the page
+
+    def view(self) -> memoryview:
+        return memoryview(self.data)[self.start :]
+
+    def chunks(self) -> Iterator[str]:
+        return _decoded(self.view(), self.read_as)
+
+    def text(self) -> str:
+        """All of the text at once (only the old way of reading needs it)."""
+        return codecs.decode(self.view(), self.read_as)
 
 
 def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _mostly_utf8(data: bytes) -> tuple[str, int, int] | None:
-    """UTF-8 text when the file is UTF-8 but for a few bytes (decoded as Windows-1252 there).
+def _cp949_evidence(data: bytes) -> tuple[bool, int, int]:
+    """(whether the bytes are cp949 at all, how many characters past ASCII, how many of them Hangul)."""
+    wide = hangul = 0
+    try:
+        for chunk in _decoded(data, "cp949"):
+            if not chunk.isascii():
+                wide += len(chunk) - len(chunk.encode("ascii", errors="ignore"))
+                hangul += len(_HANGUL.findall(chunk))
+    except UnicodeDecodeError:
+        return False, 0, 0
+    return True, wide, hangul
 
-    Returns (text, bad byte count, line of the first bad byte), or None when the file has no
-    valid multi-byte UTF-8 sequences or too many bad bytes to call it UTF-8.
+
+def _mostly_utf8(data: bytes) -> tuple[bytearray, int, int] | None:
+    """The bytes as UTF-8 when the file is UTF-8 but for a few bytes (read as Windows-1252 there).
+
+    Returns (repaired UTF-8 bytes, bad byte count, line of the first bad byte), or None when the file
+    has no valid multi-byte UTF-8 sequences or too many bad bytes to call it UTF-8.
     """
-    text = data.decode("utf-8", errors="surrogateescape")  # a bad byte b becomes U+DC00 + b
-    bad = [i for i, ch in enumerate(text) if "\udc80" <= ch <= "\udcff"]
-    multibyte = sum(1 for ch in text if ord(ch) > 0x7F) - len(bad)
-    if not bad or multibyte <= len(bad) or len(bad) > max(3, len(data) // 1000):
+    bad = multibyte = lines = 0
+    first_line = 0
+    most = max(3, len(data) // 1000)
+    for chunk in _decoded(data, "utf-8", errors="surrogateescape"):  # a bad byte b becomes U+DC00 + b
+        if not chunk.isascii():
+            found = _ESCAPED.findall(chunk)
+            if found and not bad:
+                first_line = lines + chunk.count("\n", 0, _ESCAPED.search(chunk).start()) + 1
+            bad += len(found)
+            if bad > most:
+                return None
+            multibyte += len(chunk) - len(chunk.encode("ascii", errors="ignore")) - len(found)
+        lines += chunk.count("\n")
+    if not bad or multibyte <= bad:
         return None
-    first_line = text.count("\n", 0, bad[0]) + 1
-    fixed = "".join(
-        bytes([ord(ch) - 0xDC00]).decode("cp1252", errors="replace") if "\udc80" <= ch <= "\udcff" else ch
-        for ch in text
-    )
-    return fixed, len(bad), first_line
+    fixed = bytearray()
+    for chunk in _decoded(data, "utf-8", errors="surrogateescape"):
+        fixed += _ESCAPED.sub(lambda m: _CP1252[ord(m.group()) - 0xDC00], chunk).encode("utf-8")
+    return fixed, bad, first_line
 
 
-def _decode(data: bytes, encoding: str | None = None) -> Decoded:
-    """Decode CSV bytes, by evidence (see the module notes); ``encoding`` forces a codec."""
+def _byte_counts(data: bytes) -> np.ndarray:
+    counts = np.zeros(256, dtype=np.int64)
+    view = memoryview(data)
+    for start in range(0, len(view), _CHUNK):
+        counts += np.bincount(np.frombuffer(view[start : start + _CHUNK], dtype=np.uint8), minlength=256)
+    return counts
+
+
+def _source(data: bytes, encoding: str | None = None) -> _Source:
+    """How to read the CSV bytes, by evidence (see the module notes); ``encoding`` forces a codec.
+
+    Nothing here holds the whole decoded text: each test decodes a megabyte at a time.
+    """
     for signature, what in _SIGNATURES.items():
         if data.startswith(signature):
             if signature in _EXCEL:
@@ -146,43 +249,37 @@ def _decode(data: bytes, encoding: str | None = None) -> Decoded:
             raise DataError("This file is {what}, not a CSV text file.", what=what)
     if encoding is not None:
         try:
-            return Decoded(data.decode(encoding), encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise DataError(
-                "This file cannot be read as {encoding}: the bytes at line {line} are not valid in it. Pick "
-                "another encoding.",
-                encoding=ENCODINGS.get(encoding, encoding),
-                line=_line_of(data, getattr(exc, "start", 0)),
-            ) from exc
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        try:
-            return Decoded(data.decode("utf-16"), "utf-16")
-        except UnicodeDecodeError:
-            pass
+            read_as = _piecewise(data, encoding)
+            for _ in _decoded(data, read_as):
+                pass
+        except (UnicodeError, LookupError):
+            try:  # the whole text once, for the line of the first bad byte (only when the file is refused)
+                data.decode(encoding)
+            except (UnicodeDecodeError, LookupError) as exc:
+                raise DataError(
+                    "This file cannot be read as {encoding}: the bytes at line {line} are not valid in it. Pick "
+                    "another encoding.",
+                    encoding=ENCODINGS.get(encoding, encoding),
+                    line=_line_of(data, getattr(exc, "start", 0)),
+                ) from exc
+        return _Source(data, encoding, read_as)
+    if (data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE)) and _decodes(data, "utf-16"):
+        return _Source(data, "utf-16", "utf-16")
     if b"\x00" in data[:8192]:
         raise DataError(
             "This file contains binary data, not text, so it is not a CSV file. "
             "Export your table as CSV (comma-separated values) and upload that."
         )
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return Decoded(data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return Decoded(data.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError:
-        pass
-    korean = None
-    with contextlib.suppress(UnicodeDecodeError):
-        korean = data.decode("cp949")
-    if korean is not None:
-        wide = [ch for ch in korean if ord(ch) > 0x7F]
-        if wide and sum(1 for ch in wide if _HANGUL.match(ch)) >= 0.9 * len(wide):
-            return Decoded(korean, "cp949")
+    if data.startswith(codecs.BOM_UTF8) and _decodes(memoryview(data)[len(codecs.BOM_UTF8) :], "utf-8"):
+        return _Source(data, "utf-8-sig", "utf-8", start=len(codecs.BOM_UTF8))
+    if data.isascii() or _decodes(data, "utf-8"):
+        return _Source(data, "utf-8", "utf-8")
+    korean, wide, hangul = _cp949_evidence(data)
+    if korean and wide and hangul >= 0.9 * wide:
+        return _Source(data, "cp949", "cp949")
     mixed = _mostly_utf8(data)
     if mixed is not None:
-        text, bad, line = mixed
+        fixed, bad, line = mixed
         note = NMsg(
             "The file is UTF-8 except for {n} byte that is not (first on line {line}); it was read as "
             "Windows-1252 there. Check that cell, or pick the file's encoding.",
@@ -191,19 +288,22 @@ def _decode(data: bytes, encoding: str | None = None) -> Decoded:
             bad,
             line=line,
         )
-        return Decoded(text, "utf-8", guessed=True, note=note)
-    western = data.decode("cp1252", errors="replace")
-    wide = [ch for ch in western if ord(ch) > 0x7F]
-    if korean is not None and not (wide and sum(1 for ch in wide if _LATIN_LETTER.match(ch)) >= 0.6 * len(wide)):
+        return _Source(fixed, "utf-8", "utf-8", guessed=True, note=note)
+    counts = _byte_counts(data)  # Windows-1252 reads each byte past ASCII as one character
+    wide, letters = int(counts[0x80:].sum()), int(counts[_CP1252_LETTERS].sum())
+    if korean and not (wide and letters >= 0.6 * wide):
         note = Msg("The file is not UTF-8; it was read as Korean Windows (cp949), but it holds few Hangul letters.")
-        return Decoded(korean, "cp949", guessed=True, note=note)
-    if "\ufffd" in western:
+        return _Source(data, "cp949", "cp949", guessed=True, note=note)
+    if counts[_CP1252_UNDEFINED].any():
         raise DataError(
             "This file could not be read as text (not UTF-8, Korean Windows cp949 or Windows-1252). "
             "Save it as 'CSV UTF-8' and upload it again."
         )
     note = Msg("The file is not UTF-8 and not Korean (cp949); it was read as Western European (Windows-1252).")
-    return Decoded(western, "cp1252", guessed=True, note=note)
+    return _Source(data, "cp1252", "cp1252", guessed=True, note=note)
+
+
+# --- Reading: delimiter, header and the first row -------------------------------------------
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -216,6 +316,36 @@ def _sniff_delimiter(text: str) -> str:
         counts = {d: header.count(d) for d in DELIMITERS}
         best = max(counts, key=counts.get)
         return best if counts[best] > 0 else ","
+
+
+def _head(chunks: Iterator[str], lines: int = 50) -> str:
+    """The start of the text, holding at least its first ``lines`` non-blank lines whole (or all of it)."""
+    parts: list[str] = []
+    counted = 0
+    for chunk in chunks:
+        parts.append(chunk)
+        # A line cut by the end of a piece counts twice: one more line per piece makes up for it.
+        counted += sum(1 for line in chunk.splitlines() if line.strip())
+        if counted > lines + len(parts):
+            break
+    return "".join(parts)
+
+
+def _lines(chunks: Iterator[str]) -> Iterator[str]:
+    """The text's lines, each with its "\\n", as ``io.StringIO(text)`` gives them to the csv module."""
+    pending: list[str] = []
+    for chunk in chunks:
+        pieces = chunk.split("\n")
+        if len(pieces) == 1:
+            pending.append(chunk)
+            continue
+        pending.append(pieces[0])
+        yield "".join(pending) + "\n"
+        for piece in pieces[1:-1]:
+            yield piece + "\n"
+        pending = [pieces[-1]] if pieces[-1] else []
+    if pending:
+        yield "".join(pending)
 
 
 @dataclass(frozen=True)
@@ -265,18 +395,373 @@ def _refuse_cells_past_the_header(rows, first: list[str], width: int, delimiter:
             )
 
 
+# --- Reading: the rows, with pyarrow --------------------------------------------------------
+
+
+class _Fallback(Exception):
+    """This file is one pyarrow does not read the way pandas does: read it the old way."""
+
+
+# Codecs in which the bytes of space, tab, CR, LF, quote, comma and semicolon are those characters and
+# nothing else, so that the checks below can look at the bytes. UTF-16 files are read the old way.
+_ASCII_SAFE = {"utf-8", "cp949", "cp1252"}
+_NA_CELLS = pa.array(sorted(_PANDAS_NA), pa.string())
+_NONE = pa.scalar(None, pa.string())
+_BLANK_LINE = re.compile(rb"[\r\n][ \t]+(?:[\r\n]|\Z)")
+_BLANK_START = re.compile(rb"[ \t]+(?:[\r\n]|\Z)")
+_FIELD_LIMIT = csv.field_size_limit()
+# What pandas' C parser reads as a number, written the way every such cell is written here:
+_INT = r"^[+-]?[0-9]{1,18}[ \t]*$"  # within int64, whatever the digits
+_FLOAT = r"^[+-]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,2})?|[0-9]+[eE][+-]?[0-9]{1,2})[ \t]*$"
+_BOOL = r"(?i)^(?:true|false)$"
+# A cell with a character no number is written with is text, unless it could spell inf, nan or a boolean.
+_NOT_NUMBER = r"[^0-9+\-.eE \t\n\v\f\r]"
+_WORDS = r"(?i)inf|nan|true|false"
+_TEXT_CHAR, _WORD = re.compile(_NOT_NUMBER), re.compile(_WORDS)
+_ASK_AT_MOST = 2000  # distinct cells of no certain kind that pandas itself is asked about
+
+
+def _pandas_block_rows(width: int) -> int:
+    """How many rows pandas' C parser types at a time (low_memory): a column's type is decided per block."""
+    heuristic = 2**20 // max(width, 1)
+    rows = 1
+    while rows * 2 < heuristic:
+        rows *= 2
+    return rows
+
+
+def _numpy(values: pa.ChunkedArray) -> np.ndarray:
+    """A column's numbers as a numpy array of its own (missing cells NaN), copied once from pyarrow's pieces."""
+    pieces = [chunk.to_numpy(zero_copy_only=False) for chunk in values.chunks]
+    if len(pieces) == 1:
+        return pieces[0] if pieces[0].flags.writeable else pieces[0].copy()
+    return np.concatenate(pieces) if pieces else np.empty(0, dtype=values.type.to_pandas_dtype())
+
+
+def _any(mask) -> bool:
+    return bool(pc.any(mask).as_py())
+
+
+def _ask_pandas(cells: list[str]) -> list[tuple[str, object]]:
+    """What pandas.read_csv makes of each cell on its own: ("int" | "float" | "bool" | "text", value)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow([f"c{i}" for i in range(len(cells))])
+    writer.writerow(cells)
+    row = pd.read_csv(io.StringIO(buffer.getvalue()), skipinitialspace=True, index_col=False)
+    kinds = []
+    for name in row.columns:
+        column = row[name]
+        value = column.iloc[0]
+        if column.dtype == np.int64:
+            kinds.append(("int", int(value)))
+        elif column.dtype == np.float64:
+            kinds.append(("float", float(value)))
+        elif column.dtype == np.bool_:
+            kinds.append(("bool", bool(value)))
+        elif isinstance(value, str):
+            kinds.append(("text", value))
+        else:  # uint64 or object: a number too large for int64, typed by pandas for the whole column
+            raise _Fallback
+    return kinds
+
+
+def _zero_signs(numbers: np.ndarray, values, floaty, blocks: list[int]) -> None:
+    """-0 written as an integer reads 0.0 where pandas typed its block of rows as integers (then as floats).
+
+    ``floaty(cells)``: which of these cells are neither integers nor missing.
+    """
+    zeros = np.flatnonzero((numbers == 0) & np.signbit(numbers))
+    if not len(zeros) or len(numbers) <= min(blocks):
+        return  # one block, and it holds a float (this column is float64)
+    flips = []
+    for rows in blocks:
+        flip = []
+        for block in np.unique(zeros // rows):
+            start = int(block) * rows
+            part = numbers[start : start + rows]
+            if (part[~np.isnan(part)] % 1).any():
+                continue  # a fraction: pandas read this block as floats
+            mask = pc.fill_null(floaty(values.slice(start, rows)), False).to_numpy(zero_copy_only=False)
+            if not mask.any():  # a block of integers: each -0 there is 0
+                flip.extend(start + i for i in np.flatnonzero(np.signbit(part) & (part == 0)))
+        flips.append(flip)
+    if any(flip != flips[0] for flip in flips):
+        raise _Fallback  # which blocks pandas types as integers depends on the width it goes by
+    numbers[flips[0]] = 0.0
+
+
+def _numbers(values, has_na: bool, blocks: list[int]) -> np.ndarray | None:
+    """The column as pandas' numbers when every cell is a plain number or missing, else None.
+
+    The quick way for the usual column: pyarrow parses the numbers. What pyarrow would take that pandas
+    does not (inf, nan, integers past 18 digits) goes to :func:`_by_kind`.
+    """
+    try:
+        floats = pc.cast(values, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    numbers = _numpy(floats)
+    del floats
+    if np.isinf(numbers).any() or int(np.isnan(numbers).sum()) != values.null_count:
+        return None
+    longest = pc.max(pc.utf8_length(values)).as_py() or 0
+    integers = _integers(values, has_na)
+    if integers is not None:  # every cell an integer: int64 (float64 when some are missing)
+        return integers if longest <= 18 else None
+    if longest > 18:
+        long = pc.filter(values, pc.greater(pc.utf8_length(values), 18))
+        if not pc.all(pc.match_substring_regex(long, "[.eE]")).as_py():
+            return None  # an integer past 18 digits: pandas may type it uint64 or object
+    _zero_signs(numbers, values, lambda cells: pc.match_substring_regex(cells, "[.eE]"), blocks)
+    return numbers
+
+
+def _integers(values, has_na: bool) -> np.ndarray | None:
+    """The column as int64 (float64 where cells are missing, as pandas makes it), or None when a cell is not
+    an integer (written as one: pyarrow's parse of a cell that parses as a float is then [+-]digits)."""
+    if _any(pc.starts_with(values, "+")):
+        values = pc.utf8_ltrim(values, characters="+")
+    try:
+        integers = pc.cast(values, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return _numpy(pc.cast(integers, pa.float64(), safe=False) if has_na else integers)  # as pandas: int, then float
+
+
+def _by_kind(tokens, na, has_na: bool, blocks: list[int]):
+    """The column as pandas types it, cell by cell: integers, floats, booleans, text or missing."""
+    size, rows = len(tokens), min(blocks)
+    ints = pc.and_not(pc.match_substring_regex(tokens, _INT), na)
+    floats = pc.and_not(pc.match_substring_regex(tokens, _FLOAT), na)
+    bools = pc.match_substring_regex(tokens, _BOOL)
+    texts = pc.and_not(pc.match_substring_regex(tokens, _NOT_NUMBER), pc.match_substring_regex(tokens, _WORDS))
+    texts = pc.and_not(texts, na)
+    known = pc.or_(pc.or_(na, ints), pc.or_(pc.or_(floats, bools), texts))
+    other = pc.unique(pc.filter(tokens, pc.invert(known))).to_pylist()
+    if len(other) > _ASK_AT_MOST:
+        raise _Fallback  # too many cells of no certain kind to ask pandas about
+    asked = _ask_pandas(other) if other else []
+    for kind in ("int", "float", "bool", "text"):
+        cells = [cell for cell, (k, _) in zip(other, asked, strict=True) if k == kind]
+        if cells:
+            found = pc.is_in(tokens, value_set=pa.array(cells, pa.string()))
+            if kind == "int":
+                ints = pc.or_(ints, found)
+            elif kind == "float":
+                floats = pc.or_(floats, found)
+            elif kind == "bool":
+                bools = pc.or_(bools, found)
+            else:
+                texts = pc.or_(texts, found)
+    n_text, n_bool = pc.sum(texts).as_py() or 0, pc.sum(bools).as_py() or 0
+    n_int, n_float = pc.sum(ints).as_py() or 0, pc.sum(floats).as_py() or 0
+    if n_text or (n_bool and (n_int or n_float)):
+        if size > rows:  # pandas types each block of rows on its own: every block must hold text
+            marked = np.flatnonzero(pc.fill_null(texts, False).to_numpy(zero_copy_only=False))
+            if len(np.unique(marked // rows)) != math.ceil(size / rows):
+                raise _Fallback  # a block without text: pandas makes the column an object column
+        return _text(tokens, na, has_na)
+    # Numbers or booleans: each cell pandas was asked about is written the way pandas read it.
+    values = pc.utf8_rtrim(tokens, characters=" \t")
+    if other:
+        written = [
+            {"int": str, "float": repr, "bool": str}[k](v) if k != "text" else c
+            for c, (k, v) in zip(other, asked, strict=True)
+        ]
+        index = pc.index_in(tokens, value_set=pa.array(other, pa.string()))
+        values = pc.coalesce(pc.take(pa.array(written, pa.string()), index), values)
+    if has_na:
+        values = pc.if_else(na, _NONE, values)
+    if n_bool:
+        truth = pc.equal(pc.utf8_lower(values), "true")
+        if not has_na:
+            return truth.to_numpy(zero_copy_only=False).astype(bool)
+        if size > rows:
+            raise _Fallback  # booleans with missing cells over several blocks: how pandas joins them is its own
+        return np.array([np.nan if v is None else v for v in truth.to_pylist()], dtype=object)
+    if not n_float:  # integers (float64 when some are missing)
+        integers = _integers(values, has_na)
+        if integers is None:
+            raise _Fallback  # not expected: every cell here was read as an integer by pandas
+        return integers
+    numbers = _numpy(pc.cast(values, pa.float64()))
+    _zero_signs(numbers, floats, lambda cells: cells, blocks)
+    return numbers
+
+
+_STR = pd.Series(["text"]).dtype  # the dtype pandas.read_csv gives a column of text
+
+
+def _text(tokens, na, has_na: bool):
+    values = pc.if_else(na, _NONE, tokens) if has_na else tokens
+    if isinstance(_STR, pd.StringDtype):
+        return pd.array(values, dtype=_STR)
+    column = np.array(values.to_pylist(), dtype=object)
+    if has_na:
+        column[column == None] = np.nan  # noqa: E711 - an object array, compared cell by cell
+    return column
+
+
+def _column(cells: pa.ChunkedArray, blocks: list[int]):
+    """One column of pyarrow's text cells as pandas.read_csv would have typed and read it."""
+    tokens = cells
+    if _any(pc.starts_with(cells, " ")):  # skipinitialspace: pandas drops the spaces (not tabs) before a cell
+        tokens = pc.utf8_ltrim(cells, characters=" ")
+    na = pc.is_in(tokens, value_set=_NA_CELLS)
+    has_na = _any(na)
+    values = pc.if_else(na, _NONE, tokens) if has_na else tokens
+    numbers = _numbers(values, has_na, blocks)
+    if numbers is not None:
+        return numbers
+    del values
+    if _text_in_every_block(tokens, na, min(blocks)):
+        return _text(tokens, na, has_na)
+    return _by_kind(tokens, na, has_na, blocks)
+
+
+def _is_text(cell: str) -> bool:
+    """Whether pandas reads this (non-missing) cell as text whatever the column's other cells are."""
+    return _TEXT_CHAR.search(cell) is not None and _WORD.search(cell) is None
+
+
+def _text_in_every_block(tokens, na, rows: int) -> bool:
+    """The quick way for the usual text column: the first non-missing cell of each block of rows pandas
+    types on its own is text, so pandas made every block (and the column) text."""
+    for start in range(0, len(tokens), rows):
+        missing = na.slice(start, rows)
+        first = pc.index(missing, False).as_py()
+        if first < 0 or not _is_text(tokens[start + first].as_py()):
+            return False
+    return True
+
+
+def _check_bytes(source: _Source, delimiter: str, width: int) -> bool:
+    """Raise _Fallback for the files pyarrow would split into other rows or cells than pandas; True when
+    the file has quotes."""
+    data, start = source.data, source.start
+    if source.read_as not in _ASCII_SAFE or b"\x00" in data:
+        raise _Fallback  # UTF-16 (the checks here read ASCII bytes), or NUL bytes past the first 8 KB
+    if source.read_as == "utf-8" and data.startswith(codecs.BOM_UTF8, start):
+        raise _Fallback  # a byte order mark read as text (encoding="utf-8" forced): pandas drops it, csv keeps it
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        raise _Fallback  # a CR that is not part of CR LF ends a row for pyarrow and pandas, not for csv
+    if width == 1 and (_BLANK_START.match(data, start) or _BLANK_LINE.search(data, start)) is not None:
+        # a line of spaces: pandas skips it, pyarrow reads it as a row (with more columns, as a row too
+        # short, which sends the file the old way below)
+        raise _Fallback
+    quoted = b'"' in data
+    if quoted:
+        d = re.escape(delimiter.encode())
+        if re.compile(rb'(?: +"|" )').match(data, start) or re.compile(rb"[\r\n" + d + rb'](?: +"|" )').search(
+            data, start
+        ):
+            # spaces before a quoted cell (pandas skips them, pyarrow reads the quotes as text) or a quoted
+            # cell that starts with a space (which pandas keeps and this reader would drop)
+            raise _Fallback
+    return quoted
+
+
+def _arrow_frame(
+    source: _Source, delimiter: str, header: list[str], header_lines: int, first: list[str], keep: int | None
+) -> tuple[pd.DataFrame, bool]:
+    """The table as pandas.read_csv reads it, parsed by pyarrow from the bytes; and whether every cell
+    past the header's last column is empty (``keep``: how many columns to keep, when rows are wider).
+
+    Raises _Fallback for a file this way would not read exactly as pandas does.
+    """
+    width = len(first)
+    quoted = _check_bytes(source, delimiter, width)
+    if keep is None:
+        if width != len(header):
+            raise _Fallback  # rows shorter than the header: pandas fills them with missing values
+        keep = width
+    names = [f"Unnamed: {i}" if cell == "" else cell for i, cell in enumerate(header[:keep])]
+    if len(set(name.strip() for name in names)) != len(names):
+        raise _Fallback  # an unnamed column's name taken by another column: pandas renames one of them
+    positions = [f"c{i}" for i in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(pa.py_buffer(source.view())),
+            read_options=pa_csv.ReadOptions(
+                column_names=positions,
+                skip_rows=header_lines,
+                use_threads=False,
+                encoding="utf8" if source.read_as == "utf-8" else source.read_as,
+            ),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False, newlines_in_values=quoted
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(positions, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeError) as exc:
+        raise _Fallback from exc  # rows of another width than the first (ragged, or a quote that never closes)
+    if table.num_rows == 0 or any(t != pa.string() for t in table.schema.types):
+        raise _Fallback
+    if quoted:
+        last = table.column(width - 1)[-1].as_py()
+        tail = ('"' + last.replace('"', '""')).encode(source.read_as)
+        at = len(source.data) - len(tail)
+        if source.data.endswith(tail) and (at == source.start or source.data[at - 1] in b"\r\n" + delimiter.encode()):
+            raise _Fallback  # a quote that never closes: pyarrow keeps the rest of the file as one cell
+    blank_past = True
+    for i in range(keep, width):  # cells right of the header's last column: the csv module checks them when not blank
+        extra = table.column(i)
+        blank_past = blank_past and not _any(pc.not_equal(pc.utf8_trim(extra, characters=" \t"), ""))
+    if keep < width:  # and it refuses a cell longer than its field limit
+        blank_past = blank_past and all(
+            (pc.max(pc.binary_length(table.column(i))).as_py() or 0) < _FIELD_LIMIT for i in range(width)
+        )
+    columns = table.columns[:keep]
+    del table
+    blocks = sorted({_pandas_block_rows(w) for w in (len(header), keep, width)})
+    values = {}
+    for i, name in enumerate(names):
+        values[name] = _column(columns[i], blocks)
+        columns[i] = None  # each column's text goes as soon as it is read
+    pa.default_memory_pool().release_unused()
+    return pd.DataFrame(values, copy=False), blank_past
+
+
+def _pandas_frame(text: str, delimiter: str, usecols) -> pd.DataFrame:
+    """The old way: pandas.read_csv over the decoded text (for the files _Fallback names)."""
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            skipinitialspace=True,
+            skip_blank_lines=True,
+            index_col=False,
+            usecols=usecols,
+        )
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().splitlines()[-1]
+        raise DataError(
+            "The rows do not all have the same number of cells ({detail}). Check that line for an extra {delimiter} "
+            "or a missing value.",
+            detail=detail,
+            delimiter=DELIMITER_WORDS[delimiter],
+        ) from exc
+    except (pd.errors.EmptyDataError, UnicodeError, csv.Error) as exc:
+        raise DataError("The file could not be read as a table: {reason}.", reason=str(exc)) from exc
+
+
 def read_csv_info(
     src, *, limit: int = MAX_UPLOAD_BYTES, encoding: str | None = None, max_columns: int = MAX_COLUMNS
 ) -> tuple[pd.DataFrame, CsvInfo]:
     """Like :func:`read_csv`, and also say which encoding and delimiter were found (``encoding`` forces one)."""
-    decoded = _decode(_read_bytes(src, limit), encoding)
-    text = decoded.text
-    if not text.strip():
+    source = _source(_read_bytes(src, limit), encoding)
+    if not any(chunk.strip() for chunk in source.chunks()):
         raise DataError("The file is empty. Upload a CSV with a header row and at least two data rows.")
-    delimiter = _sniff_delimiter(text)
-    rows = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    delimiter = _sniff_delimiter(_head(source.chunks()))
+    rows = csv.reader(_lines(source.chunks()), delimiter=delimiter, skipinitialspace=True)
     try:
         header = next((row for row in rows if row), [])
+        header_lines = rows.line_num
         first = next((row for row in rows if row), [])
     except csv.Error as exc:
         raise _unreadable_cells(exc) from exc
@@ -301,36 +786,26 @@ def read_csv_info(
     # Left to itself pandas would then read the first column as the row index and shift every
     # other column one place left: index_col=False keeps the columns where the header puts them,
     # and the cells past the header's last column are dropped once they are known to be empty.
-    usecols = None
-    if len(first) > len(names):
+    usecols = range(len(names)) if len(first) > len(names) else None
+    frame, blank_past = None, False
+    if first and not any("\n" in cell or "\r" in cell for cell in header):  # a header on one line
+        try:
+            frame, blank_past = _arrow_frame(
+                source, delimiter, header, header_lines, first, len(names) if usecols is not None else None
+            )
+        except (_Fallback, pa.ArrowException):  # and whatever else pyarrow would not read: the old way
+            frame = None
+    if usecols is not None and not blank_past:
         try:
             _refuse_cells_past_the_header(rows, first, len(names), delimiter)
         except csv.Error as exc:
             raise _unreadable_cells(exc) from exc
-        usecols = range(len(names))
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            skipinitialspace=True,
-            skip_blank_lines=True,
-            index_col=False,
-            usecols=usecols,
-        )
-    except pd.errors.ParserError as exc:
-        detail = str(exc).strip().splitlines()[-1]
-        raise DataError(
-            "The rows do not all have the same number of cells ({detail}). Check that line for an extra {delimiter} "
-            "or a missing value.",
-            detail=detail,
-            delimiter=DELIMITER_WORDS[delimiter],
-        ) from exc
-    except (pd.errors.EmptyDataError, UnicodeError, csv.Error) as exc:
-        raise DataError("The file could not be read as a table: {reason}.", reason=str(exc)) from exc
+    if frame is None:
+        frame = _pandas_frame(source.text(), delimiter, usecols)
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise DataError("The file has a header row but no data rows. Add at least two rows of data under the header.")
-    return frame, CsvInfo(codec=decoded.codec, delimiter=delimiter, guessed=decoded.guessed, note=decoded.note)
+    return frame, CsvInfo(codec=source.codec, delimiter=delimiter, guessed=source.guessed, note=source.note)
 
 
 def read_csv(src, *, limit: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:

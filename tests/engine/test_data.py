@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.data import upload
 from engine.data.upload import MAX_UPLOAD_BYTES, DataError, binary_data, binary_xy, read_csv, read_csv_info
 
 EXAM = "score,result\n45,불합격\n50,불합격\n55,불합격\n60,합격\n65,합격\n70,합격\n"
@@ -295,3 +296,222 @@ def test_rows_keep_their_numbers_when_missing_rows_are_dropped():
     df = read_csv(b"x,y\n1,0\n,1\n,0\n4,1\nfour,0\n")
     with pytest.raises(DataError, match="Row 5, column 'x' holds 'four'"):
         binary_xy(df, ["x"], "y", dropna=True)
+
+
+# --- read_csv: pyarrow reads the bytes, and the table is the one pandas.read_csv gave ---------------
+
+
+def read_the_old_way(raw, **options):
+    """read_csv_info with the pyarrow reader switched off: the decoded text, csv and pandas.read_csv."""
+    real, upload._arrow_frame = upload._arrow_frame, _always_fall_back
+    try:
+        return read_csv_info(raw, **options)
+    finally:
+        upload._arrow_frame = real
+
+
+def _always_fall_back(*args, **kwargs):
+    raise upload._Fallback
+
+
+@pytest.fixture
+def arrow_reads(monkeypatch):
+    """How many files pyarrow read (and how many went the old way) while the test ran."""
+    counts = {"arrow": 0, "old way": 0}
+    real = upload._arrow_frame
+
+    def counting(*args, **kwargs):
+        try:
+            out = real(*args, **kwargs)
+        except upload._Fallback:
+            counts["old way"] += 1
+            raise
+        counts["arrow"] += 1
+        return out
+
+    monkeypatch.setattr(upload, "_arrow_frame", counting)
+    return counts
+
+
+def assert_same_table(new: pd.DataFrame, old: pd.DataFrame) -> None:
+    """Same columns, dtypes and values (floats to the bit, -0.0 included, NaN where NaN)."""
+    assert list(new.columns) == list(old.columns)
+    assert [str(t) for t in new.dtypes] == [str(t) for t in old.dtypes]
+    assert new.index.equals(old.index)
+    for name in new.columns:
+        a, b = new[name].to_numpy(), old[name].to_numpy()
+        if a.dtype.kind == "f":
+            assert np.array_equal(np.isnan(a), np.isnan(b)), name
+            assert np.array_equal(a[~np.isnan(a)], b[~np.isnan(b)]) and np.array_equal(np.signbit(a), np.signbit(b))
+        else:
+            assert [type(v) for v in a] == [type(v) for v in b], name
+            assert new[name].equals(old[name]), name
+
+
+def assert_read_as_before(raw: bytes, **options) -> pd.DataFrame:
+    """The frame and CsvInfo (or the DataError) are those of the old way of reading."""
+    try:
+        old, old_info = read_the_old_way(raw, **options)
+    except DataError as exc:
+        with pytest.raises(DataError) as new_error:
+            read_csv_info(raw, **options)
+        assert str(new_error.value) == str(exc)
+        return None
+    new, new_info = read_csv_info(raw, **options)
+    assert new_info == old_info
+    assert_same_table(new, old)
+    return new
+
+
+TRICKY = {
+    "utf-8 with BOM": "\ufeffscore,result\n45,불합격\n60,합격\n".encode(),
+    "cp949 Korean headers": "점수,결과\n45,불합격\n50,불합격\n60,합격\n70,합격\n".encode("cp949"),
+    "semicolon": b"a;b;label\n1,5;2;yes\n3;4.25;no\n",
+    "tab": b"a\tb\tlabel\n1.5\t2\tyes\n3\t4.25\tno\n",
+    "quoted cells with delimiters": b'name,x,label\n"Kim, Minsu",1.5,"pass"\n"Lee ""Jay""",2,fail\nPark,"3",pass\n',
+    "empty cells": b"x,z,y\n1,5,0\n,6,0\n3,,1\n4,8,1\n5,9,\n",
+    "Korean labels": "hours,result\n1,불합격\n2,불합격\n3,합격\n4,합격\n".encode(),
+    "many digits": b"x,y\n2.2,0\n4.4,1\n0.1,0\n0.30000000000000004,1\n1.7976931348623157e308,0\n5e-324,1\n",
+    "spaces after delimiters": b" x , y \n 1, 0\n 2.5, 1\n 3,  yes\n",
+    "missing-value words": b"x,y,z\nNA,1,a\nnan,2,None\n<NA>,3,b\n#N/A,4,null\n",
+    "booleans": b"x,ok,maybe\n1,TRUE,true\n2,FALSE,\n3,true,False\n",
+    "integers, signs and zeros": b"a,b,c\n+3,-0,007\n-2,-0,1\n4,0.5,+0\n",
+    "inf and nan-like words": b"a,b,c\ninf,nAn,Infinity\n-inf,2,-INF\n1,3,5\n",
+    "numbers and text in one column": b"x,y\n1,0\nabout 2,1\n3.5,0\n",
+    "big integers": b"a,b,c\n9223372036854775807,123456789012345678901,1.5\n1,2,12345678901234567890\n",
+    "trailing delimiter on every row": b"hours,passed\n1,0,\n2,0,\n3,1,\n",
+    "trailing delimiter on some rows": b"hours,passed\n1,0,\n2,0\n3,1,,\n",
+    "crlf": b"x,y\r\n1,0\r\n2,1\r\n",
+    "quoted newline": b'note,y\n"two\nlines",0\n"one",1\n',
+    "unnamed index column (pandas to_csv)": b",a,b\n0,1.5,x\n1,2.5,y\n",
+    "blank lines": b"\n\nx,y\n1,0\n\n2,1\n\n",
+    "line of spaces": b"x,y\n1,0\n   \n2,1\n",
+    "one column with a line of spaces": b"x\n1\n  \n2\n",
+    "space before a quoted cell": b'x,y\n1, "a,b"\n2,c\n',
+    "quoted cell starting with a space": b'x,y\n1," a"\n2,b\n',
+    "a quote that never closes in the last column": b'x,y\n1,0\n2,"1\n3,4\n',
+    "a row shorter than the header": b"x,y,z\n1,2,3\n4,5\n",
+    "a row longer than the header": b"x,y\n1,0\n2,1,7\n",
+    "a CR alone": b"x,y\r1,0\r2,1\r",
+    "utf-16": "x\ty\n1\t0\n2\t1\n".encode("utf-16"),
+    "latin-1 guess": "name,size,label\nGröße,3,0\ncafé,4,1\n".encode("latin-1"),
+    "mostly utf-8": "이름,값,label\n가,1,0\n나,2,1\n".encode() + "Größe,3,0\n".encode("latin-1") + "라,4,1\n".encode(),
+}
+
+
+@pytest.mark.parametrize("raw", TRICKY.values(), ids=TRICKY.keys())
+def test_pyarrow_reads_what_pandas_read(raw):
+    assert_read_as_before(raw)
+
+
+def test_a_forced_encoding_reads_as_before():
+    raw = "이름,값,label\n가,1,0\n나,2,1\n".encode("cp949")
+    for encoding in ("cp949", "utf-16", "cp1252", "utf-8"):
+        assert_read_as_before(raw, encoding=encoding)
+    with pytest.raises(DataError, match="cannot be read as UTF-8: the bytes at line 3 "):
+        read_csv_info("name,label\nx,0\n가,1\n".encode("cp949"), encoding="utf-8")
+
+
+def test_the_usual_tables_are_read_by_pyarrow(arrow_reads):
+    for name in (
+        "utf-8 with BOM",
+        "cp949 Korean headers",
+        "semicolon",
+        "tab",
+        "quoted cells with delimiters",
+        "empty cells",
+        "Korean labels",
+        "many digits",
+        "trailing delimiter on every row",
+        "crlf",
+    ):
+        read_csv_info(TRICKY[name])
+    assert arrow_reads == {"arrow": 10, "old way": 0}
+
+
+def test_numbers_come_back_exactly_as_typed():
+    typed = ["2.2", "4.4", "0.1", "0.30000000000000004", "1e-7", "123456.789", "-0.5", "3.141592653589793"]
+    frame = read_csv(("x,label\n" + "".join(f"{t},합격\n" for t in typed)).encode())
+    assert frame["x"].dtype == np.float64
+    assert frame["x"].tolist() == [float(t) for t in typed]
+    assert [repr(v) for v in frame["x"]] == [repr(float(t)) for t in typed]
+    assert frame["label"].tolist() == ["합격"] * len(typed)
+
+
+def test_a_big_numeric_upload_is_parsed_from_its_bytes(arrow_reads, monkeypatch):
+    """The common large upload: pyarrow reads it and the decoded text is never made."""
+    from engine.data.samples import big_csv
+
+    raw = big_csv(rows=20_000, cols=10)
+    monkeypatch.setattr(upload._Source, "text", lambda self: pytest.fail("the whole text was decoded"))
+    frame, info = read_csv_info(raw)
+    assert arrow_reads == {"arrow": 1, "old way": 0}
+    assert frame.shape == (20_000, 11) and (frame.dtypes[:-1] == np.float64).all() and frame["label"].dtype == np.int64
+    monkeypatch.undo()
+    assert_same_table(frame, read_the_old_way(raw)[0])
+    frame.loc[0, "f0"] = 1.25  # the numbers are the frame's own (not pyarrow's read-only memory)
+    frame.iloc[1, 10] = 7
+    assert frame.loc[0, "f0"] == 1.25 and frame.iloc[1, 10] == 7
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.DtypeWarning")  # pandas' own word on that object column
+def test_pandas_types_a_wide_table_per_block_of_rows(arrow_reads):
+    """pandas types 1024 rows at a time for 520 columns: -0 in a block of integers reads 0.0 there, and a column
+    whose text is only in a later block becomes an object column (read the old way)."""
+    rows = 2100
+    zeros = ["-0" if r in (3, 1500) else (str(r % 5) if r < 1024 else "1.5") for r in range(rows)]
+    late_text = ["x" if r == 1500 else str(r % 7) for r in range(rows)]
+    for special in (zeros, late_text):
+        columns = [special] + [[str((r * j) % 11) for r in range(rows)] for j in range(519)]
+        header = ",".join(f"c{j}" for j in range(520))
+        raw = (header + "\n" + "\n".join(",".join(c[r] for c in columns) for r in range(rows)) + "\n").encode()
+        frame = assert_read_as_before(raw)
+        if special is zeros:
+            assert not np.signbit(frame["c0"][3]) and np.signbit(frame["c0"][1500])
+        else:
+            assert frame["c0"].dtype == object
+    assert arrow_reads == {"arrow": 1, "old way": 1}
+
+
+def test_random_tables_read_as_before():
+    import random
+
+    rng = random.Random(0)
+    cells = [
+        "1",
+        "-3",
+        "+4",
+        "007",
+        "1.5",
+        "2.2",
+        ".5",
+        "1.",
+        "1e5",
+        "-0",
+        "",
+        " ",
+        "NA",
+        "nan",
+        "None",
+        "inf",
+        "True",
+        "FALSE",
+        "yes",
+        "합격",
+        "불합격",
+        "a b",
+        '"x,y"',
+        '"say ""hi"""',
+        "1 ",
+        "\t1",
+        "-",
+        "1e400",
+    ]
+    for _ in range(150):
+        delimiter = rng.choice([",", ";", "\t"])
+        width = rng.randint(1, 4)
+        kinds = [rng.sample(cells, 4) for _ in range(width)]
+        lines = [delimiter.join(f"c{i}" for i in range(width))]
+        lines += [delimiter.join(rng.choice(kind) for kind in kinds) for _ in range(rng.randint(1, 12))]
+        text = "\n".join(lines) + rng.choice(["", "\n"])
+        assert_read_as_before(text.encode(rng.choice(["utf-8", "utf-8-sig"])))
