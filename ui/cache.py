@@ -62,7 +62,7 @@ def data_fingerprint(*arrays) -> str:
     for a in arrays:
         a = np.ascontiguousarray(a)
         h.update(repr((a.dtype.str, a.shape)).encode())
-        h.update(memoryview(a).cast("B"))  # the array's own buffer: no copy of a big table
+        h.update(a)  # the array's own buffer: no copy of a big table
     return h.hexdigest()[:24]
 
 
