@@ -303,33 +303,33 @@ def test_rows_keep_their_numbers_when_missing_rows_are_dropped():
 
 def read_the_old_way(raw, **options):
     """read_csv_info with the pyarrow reader switched off: the decoded text, csv and pandas.read_csv."""
-    real, upload._arrow_frame = upload._arrow_frame, _always_fall_back
+    real, upload.arrow_frame = upload.arrow_frame, _always_fall_back
     try:
         return read_csv_info(raw, **options)
     finally:
-        upload._arrow_frame = real
+        upload.arrow_frame = real
 
 
 def _always_fall_back(*args, **kwargs):
-    raise upload._Fallback
+    raise upload.Fallback
 
 
 @pytest.fixture
 def arrow_reads(monkeypatch):
     """How many files pyarrow read (and how many went the old way) while the test ran."""
     counts = {"arrow": 0, "old way": 0}
-    real = upload._arrow_frame
+    real = upload.arrow_frame
 
     def counting(*args, **kwargs):
         try:
             out = real(*args, **kwargs)
-        except upload._Fallback:
+        except upload.Fallback:
             counts["old way"] += 1
             raise
         counts["arrow"] += 1
         return out
 
-    monkeypatch.setattr(upload, "_arrow_frame", counting)
+    monkeypatch.setattr(upload, "arrow_frame", counting)
     return counts
 
 
