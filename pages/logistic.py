@@ -243,4 +243,5 @@ results.curves(result)
 results.evaluation(result)
 decision.predict_form(result)
 next_steps.validation_curve(result, state)
-next_steps.code_and_downloads(result)
+uploaded = (current, state.uploads.table) if source == "upload" and result.key == current_key else None
+next_steps.code_and_downloads(result, uploaded)

@@ -12,7 +12,7 @@ import streamlit as st
 from engine.data import course
 from engine.models import losses as L
 from engine.text import N_, Msg
-from ui import cache, links
+from ui import cache, links, notebooks
 from ui import losses_views as views
 from ui.app import enter_page
 from ui.editors import is_edited, persistent_editor, reset_editor
@@ -249,6 +249,7 @@ else:
         st.info(state.notice)
     views.path_warnings(paths, state.stopped, lr, lr_hint)
     views.path_panels(xs, ys, paths, now, w_view, b_view)
+    notebooks.losses(state.sig, paths, plateau=preset is not None and (w0, b0) == preset and lr == lr_hint)
 
     # --- 3. Per-sample losses -----------------------------------------------------------------
     st.divider()

@@ -15,7 +15,7 @@ import streamlit as st
 from engine.data import course, mnist
 from engine.models import softmax as sm
 from engine.runtime.runs import RunSpec
-from ui import cache, draw_views, jobs_view, links
+from ui import cache, draw_views, jobs_view, links, notebooks
 from ui import mnist_views as mv
 from ui import softmax_views as sv
 from ui.app import enter_page
@@ -196,6 +196,7 @@ def mnist_part() -> None:
         )
         return
     mv.summary(fit, job)
+    notebooks.mnist(job.key.settings, str(root))
     mv.confusion_section(fit, data)
     mv.random_digit_section(fit, data)
     mv.weights_section(fit)

@@ -13,7 +13,7 @@ import streamlit as st
 from engine.errors import DataError
 from engine.models import plane
 from engine.text import N_
-from ui import links
+from ui import links, notebooks
 from ui import plane_control as pc
 from ui import plane_views as pv
 from ui.app import enter_page
@@ -200,6 +200,8 @@ evaluation = plane.evaluate(W, b, points.X, points.y, settings.l2)
 pv.metrics_row(evaluation, settings.l2, step)
 if mode == "train" and state.path is not None and len(state.path) > 1 and not running:
     pv.path_section(state.path)
+if mode == "train" and not running:
+    notebooks.plane(state, points, settings, table)
 
 # --- 3. One point --------------------------------------------------------------------------------
 

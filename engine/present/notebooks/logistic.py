@@ -214,7 +214,7 @@ def _model(nb: Notebook, steps, s: TrainSettings, d: int, notes: str) -> None:
             )
         )
     nb.md(*parts)
-    nb.code(steps["model"])
+    nb.code(steps["model"].text() + "model  # " + nb._("its layers, as PyTorch prints them"))
 
 
 def _train(nb: Notebook, steps, s: TrainSettings, notes: str) -> None:
