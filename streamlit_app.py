@@ -9,7 +9,8 @@ st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
 choose_language()
 
 PAGES = [
-    st.Page("pages/sigmoid.py", title=_("Sigmoid explorer"), icon=":material/function:", default=True),
+    st.Page("pages/start.py", title=_("Start here"), icon=":material/school:", default=True),
+    st.Page("pages/sigmoid.py", title=_("Sigmoid explorer"), icon=":material/function:"),
     st.Page("pages/logistic.py", title=_("Logistic regression"), icon=":material/scatter_plot:"),
     st.Page("pages/losses.py", title=_("Loss comparison"), icon=":material/trending_down:"),
     st.Page("pages/softmax.py", title=_("Softmax & MNIST"), icon=":material/grid_view:"),

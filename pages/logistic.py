@@ -19,6 +19,7 @@ from engine.models import logistic
 from engine.runtime.runs import RunSpec
 from engine.text import N_
 from ui import cache, jobs_view, links
+from ui import course as course_ui
 from ui import logistic_decision as decision
 from ui import logistic_next_steps as next_steps
 from ui import logistic_results as results
@@ -99,6 +100,7 @@ st.caption(
         "with nn.Linear + sigmoid + F.binary_cross_entropy, and look at what it learned."
     )
 )
+course_ui.caption("logistic")
 
 # --- 1. Data --------------------------------------------------------------------------------
 
@@ -208,6 +210,7 @@ if split_error is not None:
 # --- 3. Train -------------------------------------------------------------------------------
 
 st.header(_("3. Train"), divider="gray")
+course_slot = st.container()  # the course's checkpoints for this run, filled once the result is known
 current_key = RunSpec("logistic", data_fp, settings) if prepared is not None else None
 slot = state.run
 train = st.button(_("Train"), type="primary", key="log_train", disabled=prepared is None or split_error is not None)
@@ -229,6 +232,7 @@ if failure is not None and failure.key == current_key:
 # --- 4. Results -----------------------------------------------------------------------------
 
 result = setup.Run.of(slot.result, slot.result_extra)
+course_ui.logistic(course_slot, result, current_key, prepared, settings)
 if result is None:
     if not slot.running:
         st.info(_("Press **Train** to fit the model. The results appear here and stay when you switch pages."))

@@ -13,6 +13,7 @@ from engine.data import course
 from engine.models import losses as L
 from engine.text import N_, Msg
 from ui import cache, links, notebooks
+from ui import course as course_ui
 from ui import losses_views as views
 from ui.app import enter_page
 from ui.editors import is_edited, persistent_editor, reset_editor
@@ -87,6 +88,7 @@ st.caption(
         "offers."
     )
 )
+course_ui.caption("losses")
 
 st.subheader(_("1 · Two losses, one dataset"))
 data_col, curve_col = st.columns([1, 2.6], gap="large")
@@ -230,6 +232,7 @@ else:
         st.button(_("Zero start (W = 0, b = 0)"), key="loss_preset_zero", on_click=set_start, args=(0.0, 0.0))
         st.button(_("Random start"), key="loss_preset_random", on_click=random_start, args=(xs,))
 
+    course_ui.losses_steps(dataset, xs, ys, w0, b0, lr, paths)
     can_step = math.isfinite(lr) and lr > 0
     with st.container(horizontal=True):
         for label, n in ((_("Step"), 1), (_("10 steps"), 10), (_("100 steps"), 100)):
@@ -253,6 +256,7 @@ else:
 
     # --- 3. Per-sample losses -----------------------------------------------------------------
     st.divider()
+    course_ui.losses_sample(xs, ys, w0, b0)
     views.per_sample_section(x, xs, ys, now, KEEP)
 
 # --- 4. Softmax cross-entropy ----------------------------------------------------------------

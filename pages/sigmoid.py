@@ -7,6 +7,7 @@ from engine.present.charts import sigmoid as charts
 from engine.text import N_
 from ui import cache, links
 from ui import charts as ui_charts
+from ui import course as course_ui
 from ui.app import enter_page
 from ui.i18n import _, n_, translator
 from ui.text import signed
@@ -56,6 +57,7 @@ st.caption(
         "which turns any number into a probability between 0 and 1. Move W and b and watch the S-curve."
     )
 )
+course_ui.caption("sigmoid")
 
 controls, plot = st.columns([1, 2.6], gap="large")
 with controls:
@@ -152,6 +154,7 @@ with plot:
                 "points to the **left** of x* get class 1."
             )
         st.markdown(text.format(b=-b + 0.0, w=w, x=decision, where=where))
+course_ui.sigmoid_chart(w, b)
 
 st.divider()
 st.subheader(_("Probe a point"))
@@ -170,6 +173,7 @@ st.latex(
     rf"z = {w:.2f} \times {p.x:.3f} {signed(b)} = {p.z:.4f},\qquad "
     rf"\sigma(z) = {p.p:.4f} \;{relation}\; 0.5 \;\Rightarrow\; \text{{{_('class')} }} {p.predicted}"
 )
+course_ui.sigmoid_goals(w, b)
 
 st.divider()
 st.subheader(_("Compare activation functions"))

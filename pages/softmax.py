@@ -16,6 +16,7 @@ from engine.data import course, mnist
 from engine.models import softmax as sm
 from engine.runtime.runs import RunSpec
 from ui import cache, draw_views, jobs_view, links, notebooks
+from ui import course as course_ui
 from ui import mnist_views as mv
 from ui import softmax_views as sv
 from ui.app import enter_page
@@ -66,6 +67,7 @@ st.caption(
         "First on the course notes' small table, then on 70,000 handwritten digits."
     )
 )
+course_ui.caption("softmax")
 # st.tabs has no persist_state: bring the last open tab back after a switch to another page.
 labels = [_("Small table"), "MNIST"]
 saved = st.session_state.get("smx_tab_saved")
@@ -112,7 +114,7 @@ def small_table() -> None:
         X, y, n_classes, notes = sm.table_xy(edited)
     except sm.TableError as exc:
         st.error(tr(exc))
-        X = None
+        X = y = None
     else:
         for note in notes:
             st.info(tr(note))
@@ -128,6 +130,7 @@ def small_table() -> None:
     slot.settle()
     if slot.notice:
         st.warning(slot.notice)
+    course_ui.softmax_table(slot, spec, X, y, settings)
     if slot.result is None:
         if not slot.running:
             st.info(_("Press **Train** to fit the model on this table."))
@@ -171,6 +174,7 @@ def mnist_part() -> None:
         return
     slot.settle()
     job = slot.result
+    course_ui.mnist(slot, spec)
     if slot.notice:
         st.warning(slot.notice)
     if job is None:

@@ -13,6 +13,7 @@ import streamlit as st
 from engine.errors import DataError
 from engine.models import plane
 from engine.text import N_
+from ui import course as course_ui
 from ui import links, notebooks
 from ui import plane_control as pc
 from ui import plane_views as pv
@@ -48,6 +49,7 @@ st.caption(
         "zᵢ = zⱼ. Softmax turns the scores into probabilities (the shading); training turns and shifts the lines."
     )
 )
+course_ui.caption("plane")
 
 # --- 1. Points -----------------------------------------------------------------------------------
 
@@ -198,6 +200,7 @@ if state.notice:
     st.warning(state.notice, icon=":material/info:")
 evaluation = plane.evaluate(W, b, points.X, points.y, settings.l2)
 pv.metrics_row(evaluation, settings.l2, step)
+course_ui.plane_model(points, st.session_state.pln_preset, mode, evaluation.accuracy)
 if mode == "train" and state.path is not None and len(state.path) > 1 and not running:
     pv.path_section(state.path)
 if mode == "train" and not running:
@@ -216,6 +219,7 @@ st.columns([1, 3])[0].number_input(
     help=_("The points are numbered in table order; the picked one has a ring on the plane."),
 )
 pv.point_section(points, W, b, picked)
+course_ui.plane_point(points, W, b, picked)
 
 # --- 4. K = 2 ------------------------------------------------------------------------------------
 

@@ -98,6 +98,21 @@ def apply(fields: Iterable[L.Field]) -> dict[str, Any]:
     return applied
 
 
+def from_outside(names: Iterable[str]) -> dict[str, list[str]]:
+    """The address's values for ``names`` that this session did not write there itself (a link someone opened)."""
+    found = {n: st.query_params.get_all(n) for n in names if n in st.query_params}
+    return {n: raws for n, raws in found.items() if not _is_ours(n, tuple(raws))}
+
+
+def forget_written() -> None:
+    """Forget which values this session wrote into the address, so that the next link it follows applies in full.
+
+    For a page of links to other views (the start page): a link's ``w=2`` must set W even when this
+    session once had W = 2 in its address. (No page's own address can lag behind from there.)
+    """
+    st.session_state.pop(SEEN_KEY, None)
+
+
 def asks_for_result() -> bool:
     """Whether the address asks for the page's result (``run=1``) and this session has not answered it yet.
 

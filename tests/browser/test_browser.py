@@ -10,7 +10,9 @@ from tests.helpers import metric_value, screenshot_path
 pytestmark = pytest.mark.browser
 
 
-def test_sigmoid_page_probe_and_slider(page):
+def test_sigmoid_page_probe_and_slider(page, served_app):
+    page.get_by_role("heading", name="Start here: the course, step by step").wait_for()  # the default page
+    page.goto(served_app + "/sigmoid")
     page.get_by_role("heading", name="Sigmoid explorer").wait_for()
     # the explorer chart has been drawn by Vega
     page.locator('[data-testid="stVegaLiteChart"]').first.locator("canvas, svg").first.wait_for()

@@ -48,7 +48,7 @@ def test_draw_a_digit_read_it_undo_and_clear(browser, tiny_mnist_root, tmp_path)
 def draw_read_undo_and_clear(page, url: str) -> None:
     from playwright.sync_api import expect  # (imported here: without playwright the fixtures skip the test)
 
-    page.get_by_role("heading", name="Sigmoid explorer").wait_for()
+    page.get_by_role("heading", name="Start here: the course, step by step").wait_for()
     page.goto(url + "/softmax")
     page.get_by_role("heading", name="Softmax regression & MNIST").wait_for()
     page.get_by_role("tab", name="MNIST").click()

@@ -17,7 +17,7 @@ def heading(tab, text: str):
 def test_a_korean_browser_opens_in_korean_and_lang_en_overrides_it(browser, served_app):
     context, tab = open_tab(browser, served_app, locale="ko-KR")
     try:
-        heading(tab, KO.gettext("Sigmoid explorer"))
+        heading(tab, KO.gettext("Start here: the course, step by step"))
         assert "lang=ko" in tab.url
         tab.goto(served_app + "/logistic")
         heading(tab, KO.gettext("Logistic regression"))
@@ -27,7 +27,7 @@ def test_a_korean_browser_opens_in_korean_and_lang_en_overrides_it(browser, serv
         tab.wait_for_timeout(800)
         tab.screenshot(path=str(screenshot_path("logistic-ko.png")), full_page=False)
         tab.goto(served_app + "/?lang=en")
-        heading(tab, "Sigmoid explorer")
+        heading(tab, "Start here: the course, step by step")
     finally:
         context.close()
 
@@ -35,10 +35,10 @@ def test_a_korean_browser_opens_in_korean_and_lang_en_overrides_it(browser, serv
 def test_the_sidebar_switch_changes_the_page_and_the_address(browser, served_app):
     context, tab = open_tab(browser, served_app)  # an English browser
     try:
-        heading(tab, "Sigmoid explorer")
+        heading(tab, "Start here: the course, step by step")
         sidebar = tab.locator('[data-testid="stSidebar"]')
         sidebar.get_by_role("radio", name="한국어").click()
-        heading(tab, KO.gettext("Sigmoid explorer"))
+        heading(tab, KO.gettext("Start here: the course, step by step"))
         tab.wait_for_function("() => location.search.includes('lang=ko')")
         # the choice stays for the session across pages
         sidebar.get_by_role("link", name=KO.gettext("Loss comparison")).click()

@@ -27,7 +27,7 @@ def stop_button(tab):
 
 
 def open_mnist_tab(tab, url: str, epochs: int = 40) -> None:
-    tab.get_by_role("heading", name="Sigmoid explorer").wait_for()  # the entry script ran once
+    tab.get_by_role("heading", name="Start here: the course, step by step").wait_for()  # the entry script ran once
     tab.goto(url + "/softmax")
     tab.get_by_role("tab", name="MNIST").click()
     epochs_box = tab.get_by_label("Epochs")
@@ -60,7 +60,7 @@ def test_moving_a_setting_mid_run_keeps_the_run_and_marks_it_stale(browser, tmp_
     with serve_app(tmp_path / "streamlit.log", {"LOGITLAB_MAX_RUN_SECONDS": "0"}) as url:  # a long run, on purpose
         context, tab = open_tab(browser, url)
         try:
-            tab.get_by_role("heading", name="Sigmoid explorer").wait_for()
+            tab.get_by_role("heading", name="Start here: the course, step by step").wait_for()
             tab.goto(url + "/logistic")
             tab.get_by_text("Upload a CSV", exact=True).click()
             tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))

@@ -84,7 +84,7 @@ def reopened(browser, url: str, heading: str):
 
 
 def test_moved_controls_and_steps_survive_a_reopened_link(browser, served_app):
-    context, tab = open_tab(browser, served_app)
+    context, tab = open_tab(browser, served_app + "/sigmoid")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served_app)
     tab.get_by_role("heading", name="Sigmoid explorer").wait_for()
 

@@ -16,7 +16,7 @@ CSV = "hours,passed\n1,0\n2,0\n3,1\n4,1\n5,1\n"
 def test_upload_train_and_see_the_equation(page, served_app, tmp_path):
     # Let the entry script finish once first: before it has called st.navigation, a fresh server
     # answers a deep link by running pages/logistic.py on its own (Streamlit's pages/ folder mode).
-    page.get_by_role("heading", name="Sigmoid explorer").wait_for()
+    page.get_by_role("heading", name="Start here: the course, step by step").wait_for()
     page.goto(served_app + "/logistic")
     page.get_by_role("heading", name="Logistic regression").wait_for()
     page.get_by_text("Compute device").wait_for()  # the app's own sidebar: we are inside st.navigation
@@ -51,7 +51,7 @@ def test_held_out_auc_on_the_page_equals_the_one_recomputed_from_the_downloaded_
     from tests.helpers import metric_value
     from tests.pages.test_logistic_page import real_like_csv
 
-    page.get_by_role("heading", name="Sigmoid explorer").wait_for()
+    page.get_by_role("heading", name="Start here: the course, step by step").wait_for()
     page.goto(served_app + "/logistic")
     page.get_by_text("Upload a CSV", exact=True).click()
     path = tmp_path / "cancer.csv"

@@ -33,7 +33,7 @@ def click_plane(page, fx: float, fy: float) -> None:
 
 def test_clicking_the_plane_adds_a_point_and_training_draws_the_regions(page, served_app):
     # Let the entry script run once first (a fresh server answers a deep link from pages/ on its own).
-    page.get_by_role("heading", name="Sigmoid explorer").wait_for()
+    page.get_by_role("heading", name="Start here: the course, step by step").wait_for()
     page.goto(served_app + "/softmax_plane")
     page.get_by_role("heading", name="Softmax on a plane").wait_for()
     page.get_by_text("Colour: the class that wins there").wait_for()

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 def test_softmax_page_table_mnist_cell_click_and_page_switch(page, served_app):
     # Let the entry script run once first: on a fresh server, a first request straight to /softmax is
     # served from pages/ as a plain script, before Streamlit has seen st.navigation.
-    page.get_by_role("heading", name="Sigmoid explorer").wait_for()
+    page.get_by_role("heading", name="Start here: the course, step by step").wait_for()
     page.goto(served_app + "/softmax")
     page.get_by_role("heading", name="Softmax regression & MNIST").wait_for()
 

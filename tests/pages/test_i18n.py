@@ -56,7 +56,7 @@ def test_no_message_hides_from_the_extractor(extracted):
     literal first argument of ``_``, ``N_``, ``Msg`` (and the other keywords) in the code must be extracted."""
     known = {i for m in extracted.values() for i in ids(m)}
     found = []
-    for path in sorted([*ROOT.glob("engine/**/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("pages/*.py"), ROOT / APP]):
+    for path in sorted([*ROOT.glob("engine/**/*.py"), *ROOT.glob("ui/**/*.py"), *ROOT.glob("pages/*.py"), ROOT / APP]):
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call) or not node.args:
                 continue

@@ -45,13 +45,14 @@ def test_the_entry_page_follows_the_browser_and_the_address(app):
     at = app()
     at.context = {"locale": "ko-KR"}
     at.run()
-    assert at.title[0].value == KO.gettext("Sigmoid explorer")
+    assert at.title[0].value == KO.gettext("Start here: the course, step by step")
     assert at.query_params["lang"] == ["ko"] or at.query_params["lang"] == "ko"
+    assert_korean(at)
     english = app()
     english.context = {"locale": "ko-KR"}
     english.query_params["lang"] = "en"
     english.run()
-    assert english.title[0].value == "Sigmoid explorer"
+    assert english.title[0].value == "Start here: the course, step by step"
 
 
 def test_sigmoid_page_in_korean(korean):

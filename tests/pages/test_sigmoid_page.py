@@ -15,12 +15,14 @@ def explorer_lines(at):
 
 @pytest.fixture
 def at(app):
-    at = app().run()
+    at = app()
+    at.switch_page("pages/sigmoid.py")  # /sigmoid: the start page is the default one
+    at.run()
     assert not at.exception
     return at
 
 
-def test_opens_as_default_page_with_device_in_sidebar(at):
+def test_opens_with_device_in_sidebar(at):
     assert at.title[0].value == "Sigmoid explorer"
     assert any("Compute device" in c.value for c in at.sidebar.caption)
     assert len(at.get("vega_lite_chart")) == 2  # explorer + activations
