@@ -45,8 +45,9 @@ from ws_client import Tab  # noqa: E402
 PRESETS = ["table_6x2", "hours_001", "hours_000", "exam", "table_6x3"]
 VISITS = ["logistic", "mnist", "losses", "plane", "sigmoid", "upload"]  # learner i starts at VISITS[i % 6]
 WEIGHTS = [3, 3, 2, 2, 1, 1]
-PATHS = {"logistic": "logistic", "mnist": "softmax", "losses": "losses", "plane": "softmax_plane", "sigmoid": ""}
+PATHS = {"logistic": "logistic", "mnist": "softmax", "losses": "losses", "plane": "softmax_plane", "sigmoid": "sigmoid"}
 PATHS["upload"] = "logistic"
+PATHS["start"] = ""  # the start page, the app's default
 REFUSAL = ("may take at most", "every trainer is busy", "the most this app queues", "refused", "press train again")
 MARKERS = {"logistic": "training accuracy", "upload": "training accuracy", "mnist": "test accuracy", "plane": None}
 
@@ -58,6 +59,7 @@ def link(visit: str, seed: int, rng: random.Random) -> str:
         "losses": "lang=en&steps=10",
         "plane": "lang=en",
         "sigmoid": "lang=en",
+        "start": "lang=en",
         "upload": "lang=en&source=upload",
     }[visit]
 
@@ -369,7 +371,7 @@ class Hog(Learner):
 async def fresh_sessions(args, sampler: ProcSampler | None) -> tuple[list[tuple[str, float, float]], list[str]]:
     """Each link page once to warm it, then once more in a fresh session: [(page, server CPU s, wall s)], errors."""
     out, errors = [], []
-    for visit in ("sigmoid", "logistic", "losses", "mnist", "plane"):
+    for visit in ("start", "sigmoid", "logistic", "losses", "mnist", "plane"):
         for measured in (False, True):
             tab = Tab(args.url, timeout=args.timeout)
             cpu0 = sampler.cpu() if sampler else 0.0
