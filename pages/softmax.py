@@ -145,13 +145,8 @@ def small_table() -> None:
 def mnist_part() -> None:
     root = mnist.default_root()
     st.subheader(_("Handwritten digits: nn.Linear(784, 10)"))
-    st.caption(
-        _(
-            "Each 28 × 28 image becomes 784 numbers in 0…1; the model scores the 10 digits with one row of W per digit. "
-            "Same set-up as {note}: cross-entropy, SGD, lr 0.1, batches of 128, 15 epochs, seed 777.",
-            note=course.titles("dl3"),
-        )
-    )
+    setup = st.empty()  # the set-up: of the next Train until a model is shown, then of that model
+    setup.caption(mv.setup_text(mnist_ui.pull(), trained=False))
     data = mv.mnist_data_or_fetch(root)
     if data is None:
         return
@@ -189,6 +184,7 @@ def mnist_part() -> None:
         draw_views.no_model_yet(partial(train_defaults, data, fingerprint))
         return
     fit = job.result
+    setup.caption(mv.setup_text(job.key.settings, trained=True))
     slot.show_instant()
     if job.key != spec:
         st.info(_("The settings changed since this model was trained. Press **Train** to train with the new ones."))

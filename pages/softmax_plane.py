@@ -16,6 +16,7 @@ from engine.text import N_
 from ui import course as course_ui
 from ui import links, notebooks
 from ui import plane_control as pc
+from ui import plane_link as plink
 from ui import plane_views as pv
 from ui.app import enter_page
 from ui.editors import persistent_editor
@@ -33,7 +34,7 @@ state = page_state(pc.PlaneState)
 for key, value in pc.DEFAULT_SETTINGS.items():
     st.session_state.setdefault(key, value)
 pc.settings_ui.ensure()
-asked = links.apply(pc.link_fields(MODES))
+asked = links.apply([*pc.link_fields(MODES), plink.STEPS])
 if set(asked) & set(pc.PRESET_FIELDS):  # a link's preset: its points, as picking it does
     pc.load_preset(state)
 if state.origin is None:
@@ -171,6 +172,8 @@ mode = st.radio(
 settings = pc.settings_ui.pull()
 links.apply(pc.slider_fields(K))
 pc.ensure_sliders(K)
+if "steps" in asked:  # a link's steps: taken again from the seeded start, as its sender took them
+    plink.replay(state, points, settings, asked["steps"])
 controls, picture = st.columns([1, 1.25], gap="large")
 with controls:
     if mode == "manual":
@@ -183,6 +186,8 @@ with controls:
         W, b = state.train.weights()
         step = state.train.step
         pv.weights_table(W, b)
+        plink.note(state, points, settings)
+plink.remember(state)
 with picture:
     pc.new_class_picker(K)
     running = mode == "train" and state.run.running
@@ -193,7 +198,8 @@ with picture:
         st.caption(
             _(
                 "Colour: the class that wins there; strong colour: a confident softmax. Black lines: zᵢ = zⱼ between "
-                "the two best classes. ✗: a point the model gets wrong; ring: the picked point."
+                "the two best classes. Points keep their class's colour: a dot where the model is right, an open ✗ "
+                "where it is wrong; ring: the picked point."
             )
         )
 if state.notice:

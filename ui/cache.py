@@ -18,6 +18,7 @@ import streamlit as st
 from engine.data import mnist
 from engine.models import loss_ways, losses, sigmoid, softmax
 from engine.runtime import jobs
+from engine.runtime.threads import intraop_threads
 from ui.app import session_connected
 
 # --- Sigmoid explorer -----------------------------------------------------------------------
@@ -80,6 +81,18 @@ def loss_grid(x: tuple, y: tuple, w_range: tuple, b_range: tuple, n: int = 60):
 @st.cache_data(max_entries=32, show_spinner=False)
 def plateau_start(x: tuple, y: tuple, lr: float, steps: int = 50):
     return losses.plateau_start(x, y, lr, steps)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gd_path(x: tuple, y: tuple, w: float, b: float, lr: float, steps: int, kind: str, first_step: int = 0):
+    """``losses.gd_path``, computed once per inputs and shared by every session: a link's ``steps=2000`` replays
+    4,000 steps (seconds), and every later session opening it finds them computed.
+
+    One intra-op thread: on tensors this small PyTorch does no parallel work, only the hand-offs, which
+    cost milliseconds a step on a busy CPU (the numbers are the same).
+    """
+    with intraop_threads(1):
+        return losses.gd_path(x, y, w, b, lr, steps, kind, first_step)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -39,8 +39,10 @@ from ui.i18n import _, lang, n_, tr
 POLL_S = 1.0  # how often a running job's panel refreshes (each poll is a fragment run on the server)
 QUICK_WAIT_S = 0.6  # a run this short is shown finished at once, without a progress panel
 
-# Live chart specs, shared by every session watching the same job: (rows, language) -> Vega-Lite spec.
-_CHARTS: weakref.WeakKeyDictionary[Job, tuple[int, str, dict]] = weakref.WeakKeyDictionary()
+# Live chart specs, shared by every session watching the same job: (rows, language) -> Vega-Lite specs.
+_CHARTS: weakref.WeakKeyDictionary[Job, tuple[int, str, tuple[dict, ...]]] = weakref.WeakKeyDictionary()
+# A running job's live chart: its rows so far -> a chart, or several drawn one below the other (each fits the column).
+LiveChart = Callable[[pd.DataFrame], alt.TopLevelMixin | tuple[alt.TopLevelMixin, ...]]
 
 
 @dataclass
@@ -127,7 +129,7 @@ class RunSlot:
         *,
         key: str,
         describe: Callable[[dict], str],
-        chart: Callable[[pd.DataFrame], alt.TopLevelMixin] | None = None,
+        chart: LiveChart | None = None,
     ) -> None:
         """The pending run's panel while it runs (nothing once it finished)."""
         if self.running:
@@ -179,13 +181,14 @@ def history_frame(progress: Progress) -> pd.DataFrame:
     return pd.DataFrame(list(progress.history))
 
 
-def _live_chart(job: Job, progress: Progress, build: Callable[[pd.DataFrame], alt.TopLevelMixin]) -> dict:
+def _live_charts(job: Job, progress: Progress, build: LiveChart) -> tuple[dict, ...]:
     memo = _CHARTS.get(job)
     if memo is not None and memo[0] == len(progress.history) and memo[1] == lang():
         return memo[2]
-    spec = ui_charts.to_spec(build(history_frame(progress)))
-    _CHARTS[job] = (len(progress.history), lang(), spec)
-    return spec
+    built = build(history_frame(progress))
+    specs = tuple(ui_charts.to_spec(c) for c in (built if isinstance(built, tuple | list) else [built]))
+    _CHARTS[job] = (len(progress.history), lang(), specs)
+    return specs
 
 
 def show_progress(
@@ -193,12 +196,12 @@ def show_progress(
     *,
     key: str,
     describe: Callable[[dict], str],
-    chart: Callable[[pd.DataFrame], alt.TopLevelMixin] | None = None,
+    chart: LiveChart | None = None,
     on_stop: Callable[[], None] | None = None,
 ) -> None:
     """The panel of an unfinished ``job``: queue position or progress bar, a live chart, and Stop.
 
-    ``describe(row)`` words the last reported row; ``chart(history)`` draws the rows so far;
+    ``describe(row)`` words the last reported row; ``chart(history)`` draws the rows so far (one chart or a tuple);
     ``on_stop`` runs after this session stopped watching (the page forgets the run there).
     """
 
@@ -230,7 +233,8 @@ def show_progress(
             text = describe(last) if last is not None else _("Starting…")
             st.progress(progress.fraction, text=_("{text} · {seconds:.1f} s", text=text, seconds=progress.seconds))
             if chart is not None and len(progress.history) > 1:
-                st.vega_lite_chart(spec=_live_chart(job, progress, chart), width="stretch")
+                for spec in _live_charts(job, progress, chart):
+                    st.vega_lite_chart(spec=spec, width="stretch")
         others = len(job.watchers) - 1
         if others > 0:
             st.caption(

@@ -98,6 +98,19 @@ def apply(fields: Iterable[L.Field]) -> dict[str, Any]:
     return applied
 
 
+def refresh(fields: Iterable[L.Field]) -> None:
+    """Write these fields' values into the address now, for widgets in a fragment: a fragment's rerun never reaches
+    :func:`publish` (the sidebar's link box follows at the next full run)."""
+    for f in fields:
+        values = L.values_of([f], lambda f: st.session_state.get(f.key)).get(f.name, [])
+        _remember(f.name, tuple(values))
+        if st.query_params.get_all(f.name) != values:
+            if values:
+                st.query_params[f.name] = values
+            else:
+                del st.query_params[f.name]
+
+
 def from_outside(names: Iterable[str]) -> dict[str, list[str]]:
     """The address's values for ``names`` that this session did not write there itself (a link someone opened)."""
     found = {n: st.query_params.get_all(n) for n in names if n in st.query_params}

@@ -21,11 +21,9 @@ from engine.present.charts import logistic as charts
 from engine.text import N_
 from ui import charts as ui_charts
 from ui.i18n import _, translator
-from ui.logistic_setup import MAX_SHOWN_FEATURES, Run
+from ui.logistic_setup import MAX_SHOWN_FEATURES, THRESHOLD_KEY, Run
 from ui.text import md
 
-# The threshold slider's key: the slider is in ui.logistic_results.evaluation; the form and the downloads read it.
-THRESHOLD_KEY = "log_threshold"
 PREDICTIONS_SHOWN = 200
 
 

@@ -24,10 +24,11 @@ from engine.present import logistic_frames as frames
 from engine.present.charts import logistic as charts
 from engine.text import N_
 from ui import charts as ui_charts
+from ui import links
 from ui.binding import changes
 from ui.i18n import _, tr, translator
 from ui.logistic_decision import THRESHOLD_KEY, decision_view, predictions
-from ui.logistic_setup import MAX_SHOWN_FEATURES, OPTIMIZERS, Run
+from ui.logistic_setup import MAX_SHOWN_FEATURES, OPTIMIZERS, THRESHOLD_FIELD, Run
 from ui.text import md, number, tex_text
 
 SETTING_NAMES = {
@@ -211,13 +212,14 @@ def evaluation(result: Run) -> None:
     def panel() -> None:
         threshold = st.slider(
             _("Threshold"),
-            0.05,
-            0.95,
-            step=0.05,
+            0.01,
+            0.99,
+            step=0.01,
             key=THRESHOLD_KEY,
             persist_state="session",
             help=_("Predict class 1 when σ(z) ≥ threshold. Moving it changes no weight: nothing is trained again."),
         )
+        links.refresh([THRESHOLD_FIELD])  # a fragment's rerun never reaches links.publish: the address follows here
         quality(result, threshold)
         curves_roc(result, threshold)
         decision_view(result, threshold)

@@ -80,6 +80,12 @@ def upload_defaults(n_rows: int) -> logistic.TrainSettings:
     )
 
 
+# The threshold slider's key (the slider is in ui.logistic_results.evaluation; the form and the downloads read it)
+# and its link field: it trains nothing, but a link reopens the results at the same threshold.
+THRESHOLD_KEY = "log_threshold"
+THRESHOLD_FIELD = links.number("threshold", THRESHOLD_KEY, N_("Threshold"), 0.01, 0.99, 0.5, step=0.01)
+
+
 def link_fields(bind: Binding, defaults: logistic.TrainSettings) -> list:
     """The training settings a link to the page carries (``ui.links``), each omitted while it is ``defaults``'."""
     k, d = bind.key, defaults
@@ -93,6 +99,7 @@ def link_fields(bind: Binding, defaults: logistic.TrainSettings) -> list:
         links.number("l2", k("l2"), N_("L2 strength λ"), 0.0, 1e4, d.l2),
         links.number("holdout", k("holdout"), N_("Hold out for testing"), 0.0, logistic.MAX_HOLDOUT, d.holdout),
         links.flag("dropna", "log_dropna", N_("Drop rows with missing values (in the chosen columns)")),
+        THRESHOLD_FIELD,
     ]
 
 

@@ -37,7 +37,7 @@ def name(kind: str) -> str:
 def extend(path: pd.DataFrame, xs, ys, lr: float, n: int, kind: str) -> tuple[pd.DataFrame, Msg | None]:
     """``path`` with ``n`` more gradient steps from its last point; and why it stopped, if it did."""
     last = path.iloc[-1]
-    more = L.gd_path(xs, ys, float(last["W"]), float(last["b"]), lr, n, kind, int(last["step"]))
+    more = cache.gd_path(xs, ys, float(last["W"]), float(last["b"]), lr, n, kind, int(last["step"]))
     return pd.concat([path, more.frame.iloc[1:]], ignore_index=True), more.message
 
 

@@ -23,6 +23,47 @@ from ui.softmax_views import OPTIMIZERS
 from ui.text import md, percent
 
 CELL_IMAGES = 40
+TEMPLATE_WIDTH, TEMPLATES_PER_ROW = 140, 5  # the ten rows of W as 28 x 28 pictures, each pixel 5 x 5
+
+
+def setup_text(settings: sm.MnistSettings, *, trained: bool) -> str:
+    """What the heading's caption says: the set-up of the model shown (``trained``) or of the next Train."""
+    values = {
+        "optimizer": OPTIMIZERS.get(settings.optimizer, settings.optimizer),
+        "lr": settings.lr,
+        "batch": settings.batch_size,
+        "epochs": settings.epochs,
+        "seed": settings.seed,
+    }
+    text = _(
+        "Each 28 × 28 image becomes 784 numbers in 0…1; the model scores the 10 digits with one row of W per digit."
+    )
+    if trained:
+        text += " " + _(
+            "This model: cross-entropy, {optimizer}, lr {lr:g}, batches of {batch}, {epochs} epochs, seed {seed}.",
+            **values,
+        )
+    else:
+        text += " " + _(
+            "Train uses: cross-entropy, {optimizer}, lr {lr:g}, batches of {batch}, {epochs} epochs, seed {seed}.",
+            **values,
+        )
+    notes = sm.MnistSettings()
+    if settings == notes:
+        return text + " " + _("The same set-up as {note}.", note=course.titles("dl3"))
+    return (
+        text
+        + " "
+        + _(
+            "{note} uses {optimizer}, lr {lr:g}, batches of {batch}, {epochs} epochs, seed {seed}.",
+            note=course.titles("dl3"),
+            optimizer=OPTIMIZERS.get(notes.optimizer, notes.optimizer),
+            lr=notes.lr,
+            batch=notes.batch_size,
+            epochs=notes.epochs,
+            seed=notes.seed,
+        )
+    )
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -262,7 +303,7 @@ def random_digit_section(fit: sm.SoftmaxFit, data: mnist.MnistData) -> None:
 def weights_section(fit: sm.SoftmaxFit) -> None:
     st.divider()
     st.subheader(_("What the model learned"))
-    images, vmax = charts.weight_images(fit.weight, scale=4)
+    images, vmax = charts.weight_images(fit.weight, scale=TEMPLATE_WIDTH // 28)
     st.caption(
         _(
             "Each digit's row of W, drawn as a 28 × 28 picture. Red pixels push the score of that digit up when ink is "
@@ -271,7 +312,10 @@ def weights_section(fit: sm.SoftmaxFit) -> None:
             vmax=vmax,
         )
     )
-    st.image(images, caption=[_("digit {k}", k=k) for k in range(len(images))], width=86)
+    captions = [_("digit {k}", k=k) for k in range(len(images))]
+    for row in range(0, len(images), TEMPLATES_PER_ROW):  # two rows of five, big enough to see the shapes
+        shown = slice(row, row + TEMPLATES_PER_ROW)
+        st.image(images[shown], caption=captions[shown], width=TEMPLATE_WIDTH)
     st.image(charts.colorbar_image(), caption=f"−{vmax:.3f}   ←   0   →   +{vmax:.3f}", width=280)
 
 

@@ -145,5 +145,12 @@ def test_step_images_fit_a_square_dark_ink_on_white():
     assert drawn.min() == 0 and centred.min() == 0  # black ink on white paper
     assert centred[0, 0] == charts.FRAME_GRAY and centred[10, 10] == 255  # 28 x 3 = 84 px on a gray frame
     h, w = steps.box20.shape
-    k = 104 // max(h, w)
+    k = (104 - 2 * charts.step_margin(104)) // max(h, w)
     assert ((box != charts.FRAME_GRAY).sum(axis=0) > 0).sum() == w * k  # 20 px enlarged by whole pixels
+    # a frame all round: the cropped pictures' ink, which reaches their edges, never touches the square's
+    m = charts.step_margin(104)
+    for picture in pictures:
+        rim = np.concatenate(
+            [picture[:m].ravel(), picture[-m:].ravel(), picture[:, :m].ravel(), picture[:, -m:].ravel()]
+        )
+        assert (rim == charts.FRAME_GRAY).all()

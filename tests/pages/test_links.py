@@ -257,6 +257,29 @@ def test_loss_link_repeats_the_steps_from_its_start(app):
     assert at.query_params["steps"] == "11"
 
 
+def test_loss_link_steps_are_computed_once_and_shared_by_every_session(app, monkeypatch):
+    from ui import cache
+
+    cache.gd_path.clear()
+    real, calls = losses_engine.gd_path, []
+
+    def counting(*args, **kwargs):
+        calls.append(args[5])  # steps
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(losses_engine, "gd_path", counting)
+    query = {"steps": "300", "lang": "en"}
+    first = open_page(app, "pages/losses.py", query)
+    assert calls.count(300) == 2  # BCE's path and MSE's
+    second = open_page(app, "pages/losses.py", query)
+    assert calls.count(300) == 2  # the second session finds both computed
+    xs, ys, w, b, lr = page_state(first, "LossState").sig
+    for kind in losses_engine.LOSSES:
+        shared = page_state(second, "LossState").paths[kind]
+        assert shared.equals(page_state(first, "LossState").paths[kind]) and int(shared["step"].iloc[-1]) == 300
+        assert shared.equals(real(xs, ys, w, b, lr, 300, kind).frame)  # the engine's own numbers
+
+
 def test_loss_link_defaults_are_the_plateau_demo_and_bad_values_are_clamped(app):
     at = open_page(app, "pages/losses.py", {})
     assert at.query_params == {"lang": "en"}  # the plateau demo start is the page's default
@@ -417,3 +440,22 @@ def test_plane_link_with_bad_values(app):
     assert "40 is outside 2 … 6, so it was set to 6" in text and "“abc” is not a number" in text
     assert "“w9_1” is not a setting of this page" in text and "0 is outside 0.0001 … 10" in text
     assert at.number_input(key="pln_k").value == 6
+
+
+def test_logistic_link_carries_the_threshold(app):
+    at = open_page(app, "pages/logistic.py", {"threshold": "0.3", "run": "1"})
+    finish_jobs(at)
+    assert notices(at) == "" and at.slider(key="log_threshold").value == 0.3
+    assert at.query_params["threshold"] == "0.3"
+    at.slider(key="log_threshold").set_value(0.72).run()
+    assert at.query_params["threshold"] == "0.72" and "threshold=0.72" in link_box(at)
+    # the same link in a fresh session: the same threshold, so the same counts and scores
+    again = open_page(app, "pages/logistic.py", {**at.query_params, "run": "1"})
+    finish_jobs(again)
+    assert again.slider(key="log_threshold").value == 0.72
+    assert [m.value for m in again.metric] == [m.value for m in at.metric]
+    at.slider(key="log_threshold").set_value(0.5).run()
+    assert "threshold" not in at.query_params  # the default is not written
+    bad = open_page(app, "pages/logistic.py", {"threshold": "1.5"})
+    assert "1.5 is outside 0.01 … 0.99, so it was set to 0.99" in notices(bad).replace("\\", "")
+    assert bad.session_state["log_threshold"] == 0.99

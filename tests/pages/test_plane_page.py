@@ -8,7 +8,9 @@ import pytest
 
 from engine.models import plane, plane_logistic
 from engine.models import plane_training as training
-from tests.helpers import chart_data, finish_jobs, metrics, page_state
+from engine.present.charts import plane as plane_charts
+from tests.helpers import chart_data, chart_spec, finish_jobs, metrics, page_state
+from tests.pages.test_links import open_page as open_link
 from ui import plane_control
 
 PAGE = "pages/softmax_plane.py"
@@ -96,7 +98,10 @@ def test_a_run_shows_its_regions_and_loss_while_it_goes(app):
     assert at.button(key="pln_job_stop") is not None
     live = [df for df in frames(at) if "winner" in df.columns]
     assert len(live) == 1 and len(live[0]) == plane.GRID**2
-    assert any({"epoch", "loss"} <= set(df.columns) for df in frames(at))
+    assert any({"step", "loss", "accuracy"} <= set(df.columns) for df in frames(at))
+    # the regions and the loss so far: each a single (layered) view, which Streamlit fits to the column
+    for spec in (chart_spec(c) for c in at.get("vega_lite_chart")):
+        assert not {"hconcat", "vconcat", "concat"} & set(spec), sorted(spec)
     finish_jobs(at)
     assert state(at).run.pending is None and state(at).train.step == 3000
     assert accuracy(at) >= 0.95
@@ -124,6 +129,81 @@ def test_the_same_run_again_is_shown_at_once_and_says_why(app):
     at.button(key="pln_run").click().run()  # the same points, settings and start: the finished run is joined
     assert state(at).run.pending is None and state(at).train == first
     assert "This run was computed before" in " ".join(w.value for w in at.warning)
+
+
+def drawn_colours(at) -> dict[int, str]:
+    """{point: colour} as the regions chart draws each point: the colour given by the last layer that draws it."""
+    (chart,) = [c for c in at.get("vega_lite_chart") if any("winner" in df for df in chart_data(c).values())]
+    spec, data = chart_spec(chart), chart_data(chart)
+    name = next(n for n, df in data.items() if "correct" in df and len(df) == len(points_drawn(at)))
+    drawn = {}
+    for layer in spec["layer"]:
+        if layer.get("data", {}).get("name") != name:
+            continue
+        rows = data[name]
+        for step in layer.get("transform", []):
+            rows = rows[rows[step["filter"]["field"]] == step["filter"]["equal"]]
+        color = layer.get("encoding", {}).get("color")
+        if color is not None:
+            assert color["field"] == "class"
+            palette = dict(zip(color["scale"]["domain"], color["scale"]["range"], strict=True))
+            drawn.update(zip(rows["point"], rows["class"].map(palette), strict=True))
+        else:  # a colour of the mark itself (the ✗'s white halo, drawn under it)
+            drawn.update(dict.fromkeys(rows["point"], layer["mark"]["color"]))
+    return drawn
+
+
+def test_misclassified_points_keep_their_class_colour_and_are_drawn_open(app):
+    at = open_page(app)
+    at.selectbox(key="pln_preset").set_value("rings").run()
+    at.toggle(key="pln_slow").set_value(False).run()
+    run(at)
+    dots = points_drawn(at)
+    wrong = dots[dots["correct"] == "✗"]
+    assert len(wrong) > 30 and set(wrong["class"]) == {0, 1, 2}  # a line cannot separate the rings
+    # every point, right or wrong, in its own class's colour (never black)
+    expected = {int(p): plane_charts.PALETTE[int(k)] for p, k in zip(dots["point"], dots["class"], strict=True)}
+    assert drawn_colours(at) == expected
+    # right: a filled dot; wrong: an open ✗ on top; the legend names both
+    (chart,) = [c for c in at.get("vega_lite_chart") if any("winner" in df for df in chart_data(c).values())]
+    marks = {
+        layer["transform"][0]["filter"]["equal"]: layer
+        for layer in chart_spec(chart)["layer"]
+        if layer.get("transform") and "color" in layer.get("encoding", {})
+    }
+    assert marks["✓"]["mark"]["filled"] is True and marks["✗"]["mark"]["filled"] is False
+    assert not {"stroke", "fill"} & (set(marks["✗"]["encoding"]) | set(marks["✗"]["mark"]))  # no black outline
+    shape = marks["✗"]["encoding"]["shape"]
+    assert shape["scale"]["range"] == ["circle", plane_charts.WRONG_SHAPE] and shape["legend"]["title"] == "prediction"
+    assert "'right'" in shape["legend"]["labelExpr"].replace('"', "'") and "wrong" in shape["legend"]["labelExpr"]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_link_carries_the_steps_taken_and_reopens_at_the_same_weights(app, optimizer):
+    at = open_page(app)
+    at.radio(key="pln_optimizer").set_value(optimizer).run()
+    at.toggle(key="pln_slow").set_value(False).run()
+    at.button(key="pln_step").click().run()
+    at.button(key="pln_steps").click().run()  # 10 more
+    run(at)  # and a Run of 300
+    reached = state(at).train
+    assert reached.step == 311 and at.query_params["steps"] == "311"
+    assert "may differ" not in texts(at)
+    # a new session opening the link takes the 311 steps again from the seeded start: the same weights
+    again = finish_jobs(open_link(app, PAGE, at.query_params))
+    assert not at.exception and state(again).train == reached
+    W, b = state(again).train.weights()
+    np.testing.assert_array_equal(W, reached.weights()[0])
+    np.testing.assert_array_equal(b, reached.weights()[1])
+    assert metrics(again)["steps taken"] == "311" and metrics(again) == metrics(at)
+    assert again.query_params == at.query_params
+    # training that a link cannot repeat says so
+    at.number_input(key="pln_lr").set_value(0.2).run()
+    at.button(key="pln_step").click().run()
+    assert at.query_params["steps"] == "312" and "the link's weights may differ" in texts(at)
+    # a link without steps (or steps=0) opens at the seeded start
+    fresh = open_link(app, PAGE, {k: v for k, v in at.query_params.items() if k != "steps"})
+    assert state(fresh).train.step == 0 and "steps" not in fresh.query_params
 
 
 def test_step_and_n_steps_are_deterministic_and_keep_the_path(app):

@@ -119,3 +119,33 @@ def test_values_survive_a_switch_to_another_page_and_back(at):
     at.switch_page("pages/sigmoid.py").run()
     assert at.slider(key="sig_w").value == 3.0
     assert metrics(at)["z = Wx + b"] == "3.0000"
+
+
+def test_class_labels_stand_where_no_curve_crosses_them(at):
+    at.toggle(key="sig_wfam").set_value(True).run()
+    at.toggle(key="sig_bfam").set_value(True).run()
+    chart = at.get("vega_lite_chart")[0]
+    spec, lines = chart_spec(chart), explorer_lines(at)
+    height = spec["height"]
+    (curves,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
+    low, high = curves["encoding"]["y"]["scale"]["domain"]
+    labels = [
+        layer
+        for layer in spec["layer"]
+        if layer["mark"]["type"] == "text" and layer["encoding"].get("text", {}).get("field") == "label"
+    ]
+    (label,) = labels
+    # the curves in pixels (0 = the plot's top edge): the overlays run close to 1 over class 1's stretch
+    pixel_y = height * (high - lines["y"]) / (high - low)
+    mid = chart_data(chart)[label["data"]["name"]]
+    right_half = lines[lines["x"] >= float(mid["mid"].max()) - 1]
+    assert (right_half["y"] > 0.95).any()  # where the names stood before (y = 0.97), a curve runs
+    # each name's box: from its baseline up by its font size; it ends above every curve
+    mark = label["mark"]
+    top_edge = label["encoding"]["y"]["value"]
+    assert mark["baseline"] == "bottom" and mark["dy"] < 0
+    box_bottom = top_edge + mark["dy"]
+    box_top = box_bottom - mark["fontSize"]
+    assert box_top < box_bottom < pixel_y.min()
+    assert box_bottom < 0 and curves["mark"]["clip"] is True  # above the plot; the curves are clipped to it
+    assert set(mid["label"]) == {"class 0", "class 1"}

@@ -263,7 +263,7 @@ def test_train_shows_accuracy_confusion_digit_and_templates(app, tiny_root, trai
     assert len(probs) == 10 and probs["probability"].sum() == pytest.approx(1, abs=1e-4)
 
     # what the model learned: ten 28 x 28 templates
-    assert images(at)["digit 0"] == 10
+    assert images(at)["digit 0"] == 5 and images(at)["digit 5"] == 5  # two rows of five
 
 
 def test_clicking_a_cell_shows_those_images(app, tiny_root):
@@ -539,3 +539,42 @@ def test_the_random_digit_and_an_upload_are_explained_too(app, tiny_root, canvas
     assert [e.label for e in at.get("expander")].count(f"Why {upload.predicted}? Each pixel's evidence") >= 1
     assert "as drawn, 120\u00a0×\u00a0160" in images(at)  # the upload's steps, in its why view
     assert f"z{str(upload.predicted).translate(SUBSCRIPT)} = **{upload.first.logit:.3f}**" in texts(at)
+
+
+def setup_caption(at) -> str:
+    (text,) = [c.value for c in at.caption if c.value.startswith("Each 28 × 28 image")]
+    return text
+
+
+def test_the_heading_says_the_settings_trained_and_the_templates_are_big(app, tiny_root, monkeypatch):
+    import streamlit
+
+    shown = []  # (images, captions, width) of every st.image call
+    real = streamlit.image
+
+    def spy(image, caption=None, width="content", **kwargs):
+        shown.append((image, caption, width))
+        return real(image, caption=caption, width=width, **kwargs)
+
+    monkeypatch.setattr(streamlit, "image", spy)
+    at = open_mnist(app)
+    assert "Train uses: cross-entropy, SGD, lr 0.1, batches of 128, 15 epochs, seed 777." in setup_caption(at)
+    assert "The same set-up as" in setup_caption(at)
+    at.number_input(key="smx_m_seed").set_value(101).run()
+    at.number_input(key="smx_m_epochs").set_value(2).run()
+    assert "2 epochs, seed 101." in setup_caption(at) and "uses SGD, lr 0.1, batches of 128, 15 epochs, seed 777" in (
+        setup_caption(at)
+    )
+    finish_jobs(at.button(key="smx_m_train").click().run())
+    shown.clear()
+    at.run()
+    text = setup_caption(at)
+    assert "This model: cross-entropy, SGD, lr 0.1, batches of 128, 2 epochs, seed 101." in text
+    assert "Train uses" not in text
+    # the ten templates: two rows of five, each at least 140 px wide, drawn at that size (5 x 5 px a weight)
+    rows = [(images, width) for images, captions, width in shown if captions and str(captions[0]).startswith("digit")]
+    assert [len(images) for images, _ in rows] == [5, 5]
+    assert all(width >= 140 and all(image.shape[:2] == (width, width) for image in images) for images, width in rows)
+    # another seed, not trained yet: the heading still names the model shown
+    at.number_input(key="smx_m_seed").set_value(5).run()
+    assert "This model: cross-entropy, SGD, lr 0.1, batches of 128, 2 epochs, seed 101." in setup_caption(at)

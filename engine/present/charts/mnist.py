@@ -184,21 +184,28 @@ def colorbar_image(width: int = 280, height: int = 14):
 FRAME_GRAY = 232  # the padding around a step's picture: light gray, so white paper shows where it ends
 
 
+def step_margin(side: int) -> int:
+    """The light gray frame kept around every step's picture: a cropped digit's ink reaches its picture's
+    edges, and a square's rounded corners would cut it there."""
+    return max(2, side // 12)
+
+
 def step_image(pixels, side: int = 112):
     """A conversion step (float 0..1 or uint8, white ink on black, any size) as dark ink on white paper,
-    fitted into a ``side`` x ``side`` square (aspect kept; small pictures enlarged by whole pixels,
-    nearest neighbour, so 20 x 20 still looks like 400 pixels) on light gray."""
+    fitted into a ``side`` x ``side`` square with a :func:`step_margin` frame of light gray all round (aspect
+    kept; small pictures enlarged by whole pixels, nearest neighbour, so 20 x 20 still looks like 400 pixels)."""
     from PIL import Image
 
     a = np.asarray(pixels)
     ink = a.astype(np.float64) / 255.0 if a.dtype == np.uint8 else np.clip(a.astype(np.float64), 0.0, 1.0)
     paper = np.rint(255 * (1.0 - ink)).astype(np.uint8)
     h, w = paper.shape
-    if max(h, w) <= side // 2:
-        k = side // max(h, w)
+    inner = side - 2 * step_margin(side)
+    if max(h, w) <= inner // 2:
+        k = inner // max(h, w)
         paper = np.kron(paper, np.ones((k, k), dtype=np.uint8))
-    elif max(h, w) > side:
-        scale = side / max(h, w)
+    elif max(h, w) > inner:
+        scale = inner / max(h, w)
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         paper = np.asarray(Image.fromarray(paper).resize(size, Image.Resampling.BOX))
     h, w = paper.shape

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from engine.present.charts.base import INK, MUTED
 from engine.present.charts.base import title as _title
-from engine.present.charts.softmax import softmax_history_chart
+from engine.present.charts.softmax import SERIES, softmax_history_chart
 from engine.text import ENGLISH, Translator
 
 # One colour per class (class 0 and 1 as on every other page), colour-blind friendly; MARKERS are the
@@ -16,6 +18,13 @@ from engine.text import ENGLISH, Translator
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#9D755D", "#B279A2")
 MARKERS = ("🔵", "🟠", "🟢", "🔴", "🟤", "🟣")
 CLICK = "click"  # the name of the selection a click on the plane makes (fields cx, cy)
+RIGHT, WRONG = "✓", "✗"  # the points frame's ``correct``
+WRONG_SHAPE = "M-1,-1L1,1M-1,1L1,-1"  # a point the model gets wrong: an open ✗ (an SVG path, drawn by its stroke)
+
+
+def _js(text: str) -> str:
+    """``text`` as a string literal of a Vega expression."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def class_scale(n_classes: int) -> alt.Scale:
@@ -80,35 +89,43 @@ def _boundary_layer(segments: pd.DataFrame, xs, ys, t: Translator) -> alt.Chart:
     )
 
 
-def _points_layer(points: pd.DataFrame, xs, ys, n_classes: int, t: Translator) -> alt.Chart:
-    """The points coloured by class: a dot where the model is right, a cross outlined in black where wrong."""
+def _points_layers(points: pd.DataFrame, xs, ys, n_classes: int, t: Translator) -> list[alt.Chart]:
+    """The points in their class's colour: a filled dot where the model is right, an open ✗ of the same colour
+    where it is wrong (on a thin white halo, so that it shows on every region's shade)."""
     _ = t.gettext
-    many = len(points) > 400
-    wrong = alt.datum.correct == "✗"
-    return (
-        alt.Chart(points)
-        .mark_point(filled=True, size=30 if many else 70, opacity=0.95)
-        .encode(
-            x=alt.X("x1:Q", scale=xs),
-            y=alt.Y("x2:Q", scale=ys),
-            color=alt.Color("class:N", scale=class_scale(n_classes), legend=alt.Legend(title=_("class"))),
-            shape=alt.Shape(
-                "correct:N",
-                scale=alt.Scale(domain=["✓", "✗"], range=["circle", "cross"]),
-                legend=alt.Legend(title=_("prediction"), symbolFillColor=MUTED, symbolStrokeColor=INK),
-            ),
-            stroke=alt.condition(wrong, alt.value(INK), alt.value("white")),
-            strokeWidth=alt.condition(wrong, alt.value(1.5), alt.value(0.8)),
-            tooltip=[
-                alt.Tooltip("point:Q", title=_("point")),
-                alt.Tooltip("x1:Q", format=".3f"),
-                alt.Tooltip("x2:Q", format=".3f"),
-                alt.Tooltip("class:N", title=_("class")),
-                alt.Tooltip("predicted:N", title=_("predicted")),
-                alt.Tooltip("p:Q", title=_("P(own class)"), format=".3f"),
-            ],
-        )
+    size = 30 if len(points) > 400 else 70
+    right = alt.FieldEqualPredicate(field="correct", equal=RIGHT)
+    wrong = alt.FieldEqualPredicate(field="correct", equal=WRONG)
+    words = {RIGHT: _("right"), WRONG: _("wrong")}
+    legend = alt.Legend(
+        title=_("prediction"),
+        labelExpr=f"datum.value === {_js(RIGHT)} ? {_js(words[RIGHT])} : {_js(words[WRONG])}",
+        symbolStrokeWidth=2,
+        symbolFillColor=MUTED,  # a dot filled, the ✗ (a path of two strokes) open: drawn as on the plane
+        symbolStrokeColor=MUTED,
     )
+    shape = alt.Shape("correct:N", scale=alt.Scale(domain=[RIGHT, WRONG], range=["circle", WRONG_SHAPE]), legend=legend)
+    color = alt.Color("class:N", scale=class_scale(n_classes), legend=alt.Legend(title=_("class")))
+    tooltip = [
+        alt.Tooltip("point:Q", title=_("point")),
+        alt.Tooltip("x1:Q", format=".3f"),
+        alt.Tooltip("x2:Q", format=".3f"),
+        alt.Tooltip("class:N", title=_("class")),
+        alt.Tooltip("predicted:N", title=_("predicted")),
+        alt.Tooltip("p:Q", title=_("P(own class)"), format=".3f"),
+    ]
+    base = alt.Chart(points).encode(x=alt.X("x1:Q", scale=xs), y=alt.Y("x2:Q", scale=ys))
+    return [
+        base.transform_filter(right)
+        .mark_point(filled=True, size=size, opacity=0.95, stroke="white", strokeWidth=0.8)
+        .encode(color=color, shape=shape, tooltip=tooltip),
+        base.transform_filter(wrong).mark_point(
+            shape=WRONG_SHAPE, filled=False, size=size, color="white", strokeWidth=4.5, opacity=0.85
+        ),
+        base.transform_filter(wrong)
+        .mark_point(filled=False, size=size, opacity=1, strokeWidth=2.2)
+        .encode(color=color, shape=shape, tooltip=tooltip),
+    ]
 
 
 def regions_chart(
@@ -126,7 +143,8 @@ def regions_chart(
     t: Translator = ENGLISH,
 ) -> alt.LayerChart:
     """The plane: cells coloured by the winning class and shaded by its probability, the boundary
-    segments z_i = z_j, and the points coloured by class (✗ where the model gets one wrong).
+    segments z_i = z_j, and the points in their class's colour (a dot where the model is right, an open ✗ where
+    it is wrong).
 
     ``regions``: x, x2, y, y2, cx, cy, winner, p (``engine.models.plane.Regions.frame``). ``points``: point,
     x1, x2, class, predicted, p, correct. ``segments``: i, j, xa, ya, xb, yb. With ``clickable`` a
@@ -138,7 +156,7 @@ def regions_chart(
     if len(segments):
         layers.append(_boundary_layer(segments, xs, ys, t))
     if len(points):
-        layers.append(_points_layer(points, xs, ys, n_classes, t))
+        layers += _points_layers(points, xs, ys, n_classes, t)
     if picked is not None and 1 <= picked <= len(points):
         layers.append(
             alt.Chart(points[points["point"] == picked])
@@ -155,6 +173,40 @@ def path_chart(path: pd.DataFrame, *, height: int = 200, t: Translator = ENGLISH
     return softmax_history_chart(history, height=height, t=t)
 
 
+def live_path_chart(path: pd.DataFrame, *, height: int = 150, t: Translator = ENGLISH) -> alt.LayerChart:
+    """Loss and accuracy so far in one view (loss on the left axis, accuracy on the right): a single view that
+    Streamlit can fit to its column, where two charts side by side could not."""
+    _ = t.gettext
+    x = alt.X("step:Q", title=_("step"), scale=alt.Scale(nice=False), axis=alt.Axis(tickMinStep=1))
+    base = alt.Chart(path[["step", "loss", "accuracy"]])
+    loss = base.mark_line(color=SERIES["loss"], strokeWidth=2).encode(
+        x=x,
+        y=alt.Y(
+            "loss:Q",
+            title=_("loss"),
+            scale=alt.Scale(zero=True),
+            axis=alt.Axis(titleColor=SERIES["loss"], labelColor=SERIES["loss"]),
+        ),
+        tooltip=[alt.Tooltip("step:Q", title=_("step")), alt.Tooltip("loss:Q", format=".4f", title=_("loss"))],
+    )
+    accuracy = base.mark_line(color=SERIES["train_accuracy"], strokeWidth=2, strokeDash=[5, 3]).encode(
+        x=x,
+        y=alt.Y(
+            "accuracy:Q",
+            title=_("accuracy"),
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(
+                format="%", orient="right", titleColor=SERIES["train_accuracy"], labelColor=SERIES["train_accuracy"]
+            ),
+        ),
+        tooltip=[
+            alt.Tooltip("step:Q", title=_("step")),
+            alt.Tooltip("accuracy:Q", format=".1%", title=_("accuracy")),
+        ],
+    )
+    return alt.layer(loss, accuracy).resolve_scale(y="independent").properties(height=height)
+
+
 def live_chart(
     regions: pd.DataFrame,
     points: pd.DataFrame,
@@ -165,8 +217,12 @@ def live_chart(
     x2_range: tuple[float, float],
     n_classes: int,
     t: Translator = ENGLISH,
-) -> alt.VConcatChart:
-    """While a run goes on: the regions of the latest weights above the loss and accuracy so far."""
+) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """While a run goes on: the regions of the latest weights, and the loss and accuracy so far below them.
+
+    Two charts, each a single (layered) view, so that each fits the column it is drawn in (a chart that
+    concatenates views keeps their own widths and can stick out of a narrow column).
+    """
     plane = regions_chart(
         regions,
         points,
@@ -178,7 +234,7 @@ def live_chart(
         size=420,
         t=t,
     )
-    return alt.vconcat(plane, path_chart(path, height=150, t=t)).resolve_scale(color="independent")
+    return plane, live_path_chart(path, t=t)
 
 
 def probability_bars(detail: pd.DataFrame, label: int, *, n_classes: int, t: Translator = ENGLISH) -> alt.LayerChart:

@@ -8,11 +8,12 @@ import pandas as pd
 from engine.present.charts.base import ACCENT, CLASS_COLORS, MUTED
 from engine.text import ENGLISH, Translator
 
+LABEL_GAP = 4  # pixels between the plot's top edge and the class names above it
 DASH_BY_KIND = {"current": [1, 0], "W family": [6, 4], "b family": [2, 3], "derivative": [8, 3, 2, 3]}
 
 
 def _region_layers(regions: pd.DataFrame, x_scale, y_scale, _) -> list:
-    """The two predicted-class stretches of x, shaded and named."""
+    """The two predicted-class stretches of x, shaded, and named above the plot."""
     shown_class = {"class 0": _("class 0"), "class 1": _("class 1")}
     regions = regions.assign(label=regions["label"].map(shown_class))
     shade = (
@@ -29,10 +30,20 @@ def _region_layers(regions: pd.DataFrame, x_scale, y_scale, _) -> list:
             tooltip=[alt.Tooltip("label:N", title=_("prediction"))],
         )
     )
+    # The names stand just above the plot, over the middle of their stretch: no curve can cross them there.
     text = (
-        alt.Chart(regions.assign(mid=(regions["start"] + regions["end"]) / 2, top=0.97))
-        .mark_text(fontSize=12, fontWeight="bold", opacity=0.7)
-        .encode(x=alt.X("mid:Q", scale=x_scale), y=alt.Y("top:Q", scale=y_scale), text="label:N")
+        alt.Chart(regions.assign(mid=(regions["start"] + regions["end"]) / 2))
+        .mark_text(fontSize=12, fontWeight="bold", baseline="bottom", dy=-LABEL_GAP)
+        .encode(
+            x=alt.X("mid:Q", scale=x_scale),
+            y=alt.value(0),  # the plot's top edge, in pixels
+            text="label:N",
+            color=alt.Color(
+                "label:N",
+                scale=alt.Scale(domain=list(shown_class.values()), range=list(CLASS_COLORS.values())),
+                legend=None,
+            ),
+        )
     )
     return [shade, text]
 
