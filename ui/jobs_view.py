@@ -19,6 +19,7 @@ the job runner's own threads, and stops when nobody watches it any more (Stop, a
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ POLL_S = 1.0  # how often a running job's panel refreshes (each poll is a fragme
 QUICK_WAIT_S = 0.6  # a run this short is shown finished at once, without a progress panel
 
 # Live chart specs, shared by every session watching the same job: (rows, language) -> Vega-Lite specs.
-_CHARTS: weakref.WeakKeyDictionary[Job, tuple[int, str, tuple[dict, ...]]] = weakref.WeakKeyDictionary()
+_CHARTS: weakref.WeakKeyDictionary[Job, tuple[int, str, tuple[dict, ...], float]] = weakref.WeakKeyDictionary()
+LIVE_CHART_S = 2.0
 # A running job's live chart: its rows so far -> a chart, or several drawn one below the other (each fits the column).
 LiveChart = Callable[[pd.DataFrame], alt.TopLevelMixin | tuple[alt.TopLevelMixin, ...]]
 
@@ -182,12 +184,15 @@ def history_frame(progress: Progress) -> pd.DataFrame:
 
 
 def _live_charts(job: Job, progress: Progress, build: LiveChart) -> tuple[dict, ...]:
+    """The job's live chart specs, rebuilt at most every ``LIVE_CHART_S`` seconds (building one costs tens of
+    milliseconds of the interpreter every session shares; the progress bar moves at every poll)."""
     memo = _CHARTS.get(job)
-    if memo is not None and memo[0] == len(progress.history) and memo[1] == lang():
+    now = time.monotonic()
+    if memo is not None and memo[1] == lang() and (memo[0] == len(progress.history) or now - memo[3] < LIVE_CHART_S):
         return memo[2]
     built = build(history_frame(progress))
     specs = tuple(ui_charts.to_spec(c) for c in (built if isinstance(built, tuple | list) else [built]))
-    _CHARTS[job] = (len(progress.history), lang(), specs)
+    _CHARTS[job] = (len(progress.history), lang(), specs, now)
     return specs
 
 
