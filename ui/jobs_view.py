@@ -112,12 +112,6 @@ class RunSlot:
     def running(self) -> bool:
         return self.pending is not None and not self.pending.finished
 
-    def stop(self) -> None:
-        """This session stops watching its pending run (it goes on for others who wait for it)."""
-        if self.pending is not None:
-            stop(self.pending)
-            self.notice, self.pending = stopped_note(self.pending), None
-
     def forget(self) -> None:
         """Let go of the pending run and the result (a new table, a reset)."""
         if self.pending is not None:

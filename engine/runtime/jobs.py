@@ -274,11 +274,6 @@ class JobRunner:
         with self._lock:
             return self._joinable(key)
 
-    def watch(self, job: Job, watcher: str) -> None:
-        """Count ``watcher`` among those waiting for ``job`` (a page that found it with :meth:`find`)."""
-        with self._lock:
-            job._seen[watcher] = time.monotonic()
-
     def seen(self, job: Job, watcher: str, now: float | None = None) -> None:
         """``watcher`` still shows ``job`` (its progress panel polls): keep it among the watchers."""
         with self._lock:

@@ -330,7 +330,7 @@ def test_a_watcher_not_seen_is_dropped_and_an_unwatched_run_stops():
     try:
         alone = r.submit(RunSpec("e", "d", _Settings(epochs=1)), gated(gate), watcher="gone")
         shared = r.submit(RunSpec("e", "d", _Settings(epochs=2)), gated(gate), watcher="gone")
-        r.watch(shared, "here")
+        assert r.submit(RunSpec("e", "d", _Settings(epochs=2)), gated(gate), watcher="here") is shared  # joined
         now = time.monotonic()
         assert r.reap(now + 10) == 0 and not alone.stop_requested  # within the TTL
         later = time.monotonic() + 31
