@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import links
+from ui import links, room
 from ui.i18n import _, choose_language, language_selector, tr
 
 st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/losses.py", title=_("Loss comparison"), icon=":material/trending_down:"),
     st.Page("pages/softmax.py", title=_("Softmax & MNIST"), icon=":material/grid_view:"),
     st.Page("pages/softmax_plane.py", title=_("Softmax on a plane"), icon=":material/scatter_plot:"),
+    st.Page("pages/classroom.py", title=_("Class room"), icon=":material/groups:"),
 ]
 
 page = st.navigation(PAGES)  # first, before anything slow: the first visit then shows these names at once
@@ -29,6 +30,8 @@ with st.sidebar:
     st.markdown(_("**Logit Lab**: logistic and softmax regression, step by step, computed with PyTorch."))
     st.caption(_("Compute device: **{device}**", device=tr(describe_device(pick_device()))))
 
+room.arrive()  # a join or teacher link, this learner's presence in their room
+room.sidebar()
 links.begin()
 page.run()
 links.publish()  # the page's settings into the address (a page that ends early calls links.stop())

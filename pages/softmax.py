@@ -196,6 +196,7 @@ def mnist_part() -> None:
         )
         return
     mv.summary(fit, job)
+    mv.send_to_class(fit, job.key.settings)
     notebooks.mnist(job.key.settings, str(root))
     mv.confusion_section(fit, data)
     mv.random_digit_section(fit, data)

@@ -47,7 +47,7 @@ def app():
 
 def _skip_or_fail(reason: str):
     if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the browser test must run)")
+        pytest.fail(f"{reason} (CI=true: this test must run here)")
     pytest.skip(reason)
 
 

@@ -18,6 +18,7 @@ from engine.models import evidence
 from engine.models import softmax as sm
 from engine.present.charts import mnist as charts
 from ui import charts as ui_charts
+from ui import room
 from ui.i18n import _, tr, translator
 from ui.text import percent, signed
 
@@ -180,6 +181,7 @@ def _drawing(fit: sm.SoftmaxFit) -> None:
                 ),
                 width="stretch",
             )
+    room.send_digit(digit.image, answer, found.probabilities, key="draw")
     note = evidence.stroke_note(found.x)
     if note is not None:
         st.info(tr(note))

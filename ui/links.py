@@ -155,7 +155,7 @@ def _current() -> dict[str, list[str]]:
 
 def _unknown_names(run: _Run) -> list[Msg]:
     ours = st.session_state.get(SEEN_KEY, {})
-    known = (QUERY_KEY, RESULT_QUERY)
+    known = (QUERY_KEY, RESULT_QUERY, "room", "key")  # (ui.room reads a join or teacher link)
     return [L.unknown_name(n) for n in st.query_params if n not in known and n not in run.fields and n not in ours]
 
 

@@ -13,6 +13,7 @@ the validation curve, the PyTorch script and the downloads in ``ui.logistic_next
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 import numpy as np
@@ -24,7 +25,7 @@ from engine.present import logistic_frames as frames
 from engine.present.charts import logistic as charts
 from engine.text import N_
 from ui import charts as ui_charts
-from ui import links
+from ui import links, room
 from ui.binding import changes
 from ui.i18n import _, tr, translator
 from ui.logistic_decision import THRESHOLD_KEY, decision_view, predictions
@@ -98,6 +99,15 @@ def _rows(result: Run) -> dict[str, np.ndarray]:
     return {"train": split.train, "test": split.test} if split.held_out else {"train": split.train}
 
 
+def _send_to_class(result: Run) -> None:
+    fit, history = result.fit, result.fit.history
+    metrics = {"train_accuracy": fit.final_accuracy, "train_loss": fit.final_loss}
+    if result.split.held_out and len(history):
+        metrics.update(heldout_accuracy=history["test_accuracy"].iloc[-1], heldout_loss=history["test_loss"].iloc[-1])
+    metrics = {k: round(float(v), 6) for k, v in metrics.items() if np.isfinite(v)}
+    room.send_run("logistic", result.table_name, dataclasses.asdict(fit.settings), metrics, key="logistic")
+
+
 def summary(result: Run) -> None:
     fit, split = result.fit, result.split
     st.caption(
@@ -120,6 +130,7 @@ def summary(result: Run) -> None:
         m[2].metric(_("held-out loss"), f"{history['test_loss'].iloc[-1]:.4f}" if len(history) else "—")
         m[3].metric(_("held-out accuracy"), f"{history['test_accuracy'].iloc[-1]:.2%}" if len(history) else "—")
     m[-1].metric(_("iterations") if fit.iterations is not None else _("steps"), f"{fit.steps_taken:,}")
+    _send_to_class(result)
     if fit.converged:
         st.caption(_(":material/check_circle: L-BFGS converged: the loss stopped changing before the most iterations."))
     elif fit.converged is False and not fit.separable:

@@ -4,6 +4,7 @@ your own (``pages/softmax.py`` calls them in reading order)."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 import numpy as np
@@ -16,7 +17,7 @@ from engine.present import softmax_frames as sf
 from engine.present.charts import mnist as charts
 from engine.present.charts.softmax import softmax_history_chart
 from engine.runtime.jobs import Job
-from ui import cache, draw_views
+from ui import cache, draw_views, room
 from ui import charts as ui_charts
 from ui.i18n import _, tr, translator
 from ui.softmax_views import OPTIMIZERS
@@ -173,6 +174,14 @@ def summary(fit: sm.SoftmaxFit, job: Job) -> None:
         partial(softmax_history_chart, history, t=translator()),
         width="stretch",
     )
+
+
+def send_to_class(fit: sm.SoftmaxFit, settings: sm.MnistSettings) -> None:
+    history = fit.history
+    train = history["train_accuracy"].iloc[-1] if "train_accuracy" in history and len(history) else None
+    metrics = {"train_accuracy": train, "heldout_accuracy": fit.test_accuracy, "loss": history["loss"].iloc[-1]}
+    metrics = {k: round(float(v), 6) for k, v in metrics.items() if v is not None and np.isfinite(v)}
+    room.send_run("mnist", "MNIST", dataclasses.asdict(settings), metrics, key="mnist")
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -354,4 +363,5 @@ def upload_section(fit: sm.SoftmaxFit) -> None:
         )
     if digit.inverted:
         st.caption(_("Dark ink on light paper was inverted to MNIST's white ink on black."))
+    room.send_digit(digit.image, predicted, probs, key="upload")
     draw_views.why_expander(fit, digit.image, digit.steps)

@@ -15,6 +15,7 @@ import streamlit as st
 from engine.present import course_checks as checks
 from engine.present.course_checks import Checkpoint, Exercise
 from engine.text import Msg
+from ui import room
 from ui.i18n import _, labels, n_, tr
 from ui.state import page_state
 
@@ -148,8 +149,15 @@ def checkpoint(cp: Checkpoint, live: Mapping[str, Any]) -> None:
             st.info(text(answer), icon=":material/hourglass_top:")
         else:
             verdict = checks.judge(cp, guess.value, answer)
-            if guess.asked == asked:
-                prog.answered.setdefault(cp.id, verdict.right)
+            if guess.asked == asked and cp.id not in prog.answered:
+                prog.answered[cp.id] = verdict.right
+                room.report_guess(
+                    cp.id,
+                    cp.kind,
+                    guess=(guess.value, text(checks.shown_guess(cp, guess.value, options))),
+                    answer=(answer.value, text(answer.shown)),
+                    right=verdict.right,
+                )
             said = _("The model's answer: **{answer}**.", answer=text(answer.shown))
             if cp.kind == "number":
                 said += " " + _gap(verdict, cp.unit)
@@ -160,6 +168,7 @@ def checkpoint(cp: Checkpoint, live: Mapping[str, Any]) -> None:
             st.markdown(text(answer.why))
             if not verdict.right:
                 st.caption(_(cp.hint))
+            room.class_guesses(cp.id, cp.kind)
         st.button(_("Try again"), key=_key(cp.id, "retry"), on_click=_retry, args=(cp.id,))
 
 
@@ -173,7 +182,9 @@ def exercise(ex: Exercise, live: Mapping[str, Any]) -> None:
         st.markdown(":material/flag: **" + _("Exercise") + "** · " + _(ex.goal))
         # Markdown, not st.success / st.info: the page's own alerts stay the page's
         if status.done:
-            prog.reached.add(ex.id)
+            if ex.id not in prog.reached:
+                prog.reached.add(ex.id)
+                room.report_exercise(ex.id)
             st.markdown(":green[:material/check_circle: **" + _("Done.") + "**] " + text(status.note))
             return
         if ex.id in prog.reached:
