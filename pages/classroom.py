@@ -4,9 +4,11 @@ import streamlit as st
 
 from engine.rooms import secrets as keys
 from ui import room, room_teacher
+from ui.app import enter_page
 from ui.i18n import _
 from ui.text import md
 
+enter_page()
 st.title(_("Class room"))
 st.caption(
     _(

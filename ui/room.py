@@ -34,7 +34,7 @@ from engine.rooms import secrets as keys
 from engine.rooms import views
 from engine.rooms.store import Member, RoomError, RoomStore, default_url
 from ui import charts as ui_charts
-from ui.i18n import _, tr, translator
+from ui.i18n import _, n_, tr, translator
 from ui.state import page_state
 from ui.text import md
 
@@ -63,6 +63,7 @@ class RoomSession:
     touched: float = 0.0
     checked: float = 0.0
     sent: set[str] = field(default_factory=set)  # digests of what was sent (a button says "sent")
+    last_sent: int = 0  # the id of the last thing sent (a cached view of the room then includes it)
     notice: str | None = None  # a message for the next run (the room closed, a key was wrong)
 
 
@@ -250,7 +251,7 @@ def _send(kind: str, item: str, data: dict[str, Any]) -> str | None:
     if not SENDS.allow(me.id):
         return _("You are sending a lot at once: wait a minute, then send again.")
     try:
-        store().send(me, kind, item, data)
+        session().last_sent = store().send(me, kind, item, data)
     except RoomError as exc:
         return tr(exc, markdown=False)
     return None
@@ -271,7 +272,9 @@ def report_guess(item: str, kind: str, *, guess: tuple, answer: tuple, right: bo
 
 
 @st.cache_data(ttl=5, max_entries=256, show_spinner=False)
-def _class_guesses(code: str, item: str) -> pd.DataFrame:
+def _class_guesses(code: str, item: str, after: int) -> pd.DataFrame:
+    """(Shared by the room's sessions for a few seconds; ``after``, a session's last send, keys it so that
+    a learner always finds their own guess in it.)"""
     store_ = store()
     found = store_.events(code, kinds=["guess"])
     return views.guesses(store_.members(code), found, item)
@@ -282,10 +285,18 @@ def class_guesses(item: str, kind: str) -> None:
     s = session()
     if member() is None or not s.share_guesses:
         return
-    table = _class_guesses(s.code, item)
+    table = _class_guesses(s.code, item, s.last_sent)
     if table.empty:
         return
-    st.caption(_("The class so far: {n} guesses, {right} right.", n=len(table), right=int(table["right"].sum())))
+    right = int(table["right"].sum())
+    st.caption(
+        n_(
+            "The class so far: {n} guess, {right} right.",
+            "The class so far: {n} guesses, {right} right.",
+            len(table),
+            right=right,
+        )
+    )
     ui_charts.show(
         ("room-class-guesses", item, ui_charts.frame_key(table)),
         lambda: guess_chart(table, kind, height=120, t=translator()),

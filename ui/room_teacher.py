@@ -24,7 +24,7 @@ from engine.rooms import views
 from engine.rooms.store import Event
 from ui import charts as ui_charts
 from ui import room
-from ui.i18n import _, translator
+from ui.i18n import _, n_, translator
 from ui.text import md
 
 POLL_S = 3.0
@@ -170,7 +170,8 @@ def checkpoints(members, events) -> None:
         part = table[table["item"] == item]
         with columns[n % 2].container(border=True):
             st.markdown(f"**{_(cp.title) if cp.title else item}**")
-            st.caption(_("{n} guesses, {right} right", n=len(part), right=int(part["right"].sum())))
+            right = int(part["right"].sum())
+            st.caption(n_("{n} guess, {right} right", "{n} guesses, {right} right", len(part), right=right))
             ui_charts.show(
                 ("room-guesses", item, ui_charts.frame_key(part)),
                 lambda part=part, kind=cp.kind: guess_chart(part, kind, t=t),

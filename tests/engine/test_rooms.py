@@ -220,9 +220,15 @@ def test_codes_keys_and_limits():
 def test_leaderboard_and_export_defuse_formulas():
     members = [rs.Member(1, "C", "=cmd()", 0, 0, False), rs.Member(2, "C", "Bo", 0, 0, False)]
     events = [
-        rs.Event(1, 1, "run", "logistic", {"data": "exam", "settings": {"l2": 0.1}, "metrics": {"heldout_accuracy": 0.8}}, 0),
-        rs.Event(2, 2, "run", "logistic", {"data": "exam", "settings": {"l2": 1.0}, "metrics": {"heldout_accuracy": 0.9}}, 1),
-        rs.Event(3, 2, "run", "logistic", {"data": "exam", "settings": {"l2": 0.0}, "metrics": {"heldout_accuracy": 0.7}}, 2),
+        rs.Event(
+            1, 1, "run", "logistic", {"data": "exam", "settings": {"l2": 0.1}, "metrics": {"heldout_accuracy": 0.8}}, 0
+        ),
+        rs.Event(
+            2, 2, "run", "logistic", {"data": "exam", "settings": {"l2": 1.0}, "metrics": {"heldout_accuracy": 0.9}}, 1
+        ),
+        rs.Event(
+            3, 2, "run", "logistic", {"data": "exam", "settings": {"l2": 0.0}, "metrics": {"heldout_accuracy": 0.7}}, 2
+        ),
     ]
     board = views.leaderboard(views.runs(members, events))
     assert board["nickname"].tolist() == ["Bo", "=cmd()"] and board["lambda"].tolist() == [1.0, 0.1]
