@@ -139,8 +139,18 @@ def test_a_png_with_an_oversized_chunk_is_named_so_on_the_page(mnist_page, kind,
     assert "export it again as a plain PNG" in message and "not a PNG or JPEG" not in message
 
 
-def test_the_chunk_message_is_korean_in_korean_mode(mnist_page):
+def test_the_chunk_message_and_the_two_digit_guess_are_korean_in_korean_mode(mnist_page):
     at = mnist_page(korean=True)
+    guess = at.multiselect(key="course_mnist_confused_guess")
+    assert guess.proto.placeholder == KO.gettext("Choose two digits") != "Choose two digits"
     at.file_uploader(key="smx_upload").set_value(("profile.png", oversized_chunk_png(), "image/png")).run()
     assert KO.gettext(BAD_CHUNK) in shown(at, "error")
     assert_korean(at)
+
+
+def test_the_two_digit_guess_has_its_own_placeholder_in_english(app, monkeypatch, tmp_path):
+    monkeypatch.setenv(mnist.DATA_ENV, str(write_tiny_mnist(tmp_path / "data", n_train=300, n_test=100)))
+    at = open_page(app, "pages/softmax.py")
+    at.session_state["smx_tab"] = "MNIST"
+    at.run()
+    assert at.multiselect(key="course_mnist_confused_guess").proto.placeholder == "Choose two digits"
