@@ -22,7 +22,7 @@ from ui import links
 from ui.binding import Binding
 from ui.i18n import _, labels, n_, tr, translator
 from ui.text import md
-from ui.uploads import csv_upload, encoding_choice
+from ui.uploads import csv_upload, encoding_choice, reading_note
 
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "lbfgs": "L-BFGS"}
 INITS = {"zeros": N_("zeros (W = 0, b = 0)"), "random": N_("random (PyTorch default, seeded)")}
@@ -161,6 +161,7 @@ def upload_table(state, bind: Binding, keep: str):
         links.stop()
     if encoding_choice(state.uploads, upload, key="log_encoding"):
         st.rerun()
+    reading_note(upload)
     frame, columns = upload.frame, [str(c) for c in upload.frame.columns]
     if arrived or st.session_state.get("log_label") not in columns:
         numeric = [c for c in columns[:-1] if pd.api.types.is_numeric_dtype(frame[c])]

@@ -24,7 +24,7 @@ from engine.present.charts import plane as charts
 from engine.present.notebooks import plane as notebook
 from engine.runtime.jobs import DONE
 from engine.runtime.runs import RunSpec
-from engine.text import N_, Msg
+from engine.text import N_, Msg, join
 from ui import jobs_view, links
 from ui.binding import Binding
 from ui.cache import data_fingerprint
@@ -156,7 +156,9 @@ def take_upload(state: PlaneState, upload, previous) -> None:
         return
     state.rejected = None
     _new_table(state, upload.frame[list(plane.COLUMNS)])
-    state.origin = Msg("From the file **{file}**.", file=upload.name)
+    origin = Msg("From the file **{file}**.", file=upload.name)
+    note = upload.info.decimal_note  # columns read with decimal commas: said with where the table came from
+    state.origin = join([origin, note], " ") if note is not None else origin
 
 
 def click_point(event) -> tuple[float, float] | None:

@@ -78,6 +78,12 @@ def csv_upload(store: Uploads, *, key: str, label: str, help: str | None = None)
     return store.table, arrived
 
 
+def reading_note(table: UploadedTable) -> None:
+    """Say what was read other than as written: columns of numbers with decimal commas, read as decimals."""
+    if table.info.decimal_note is not None:
+        st.info(tr(table.info.decimal_note), icon=":material/decimal_decrease:")
+
+
 def encoding_choice(store: Uploads, table: UploadedTable, *, key: str) -> bool:
     """When the encoding is a guess: say so, show the decoded header, and offer the others. True when re-read."""
     if not table.info.guessed and table.raw is None:

@@ -277,7 +277,7 @@ def _check_bytes(source: _Source, delimiter: str, width: int) -> bool:
     the file has quotes."""
     data, start = source.data, source.start
     if source.read_as not in _ASCII_SAFE or b"\x00" in data:
-        raise Fallback  # UTF-16 (the checks here read ASCII bytes), or NUL bytes past the first 8 KB
+        raise Fallback  # UTF-16 (the checks here read ASCII bytes), or NUL bytes in a file read in a forced encoding
     if source.read_as == "utf-8" and data.startswith(codecs.BOM_UTF8, start):
         raise Fallback  # a byte order mark read as text (encoding="utf-8" forced): pandas drops it, csv keeps it
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):

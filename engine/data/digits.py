@@ -200,6 +200,18 @@ def _damaged() -> ImageError:
     return ImageError("The image file is damaged or cut off and cannot be decoded. Save it again and re-upload.")
 
 
+_PNG_START = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"  # the signature, then the header chunk every PNG opens with
+
+
+def _bad_png_chunk() -> ImageError:
+    """A PNG whose header is fine but a later chunk is not: Pillow refuses oversized colour profiles and text
+    (``PngImagePlugin.MAX_TEXT_CHUNK``), a chunk whose checksum is wrong and a chunk cut off by the file's end."""
+    return ImageError(
+        "This PNG has a damaged or oversized chunk (data stored with the picture, such as a colour profile or "
+        "text), so it cannot be read. Open it in an image editor, export it again as a plain PNG and upload that."
+    )
+
+
 def _open_upload(data: bytes) -> tuple[PILImage.Image, str]:
     """Open (not decode) the picture; check its size, format and pixel count; (image, "PNG" or "JPEG")."""
     from PIL import Image, UnidentifiedImageError
@@ -217,6 +229,8 @@ def _open_upload(data: bytes) -> tuple[PILImage.Image, str]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _bomb() from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        if data.startswith(_PNG_START):
+            raise _bad_png_chunk() from exc
         raise ImageError("This file is not a PNG or JPEG image. Upload a picture of one digit.") from exc
     fmt = img.format or ""
     if fmt not in ALLOWED_FORMATS:
@@ -330,7 +344,9 @@ def _decode(img: PILImage.Image) -> tuple[PILImage.Image, PILImage.Image]:
         method = _orientation(img)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _bomb() from exc
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+    except ValueError as exc:  # a PNG's chunk after its pixels, oversized (read as the picture is decoded)
+        raise (_bad_png_chunk() if img.format == "PNG" else _damaged()) from exc
+    except (OSError, SyntaxError, EOFError) as exc:
         raise _damaged() from exc
     if method is not None:
         gray, rgb = gray.transpose(method), rgb.transpose(method)

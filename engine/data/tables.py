@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine.data.decimal_comma import is_decimal_comma
 from engine.errors import DataError, TableError
 from engine.text import N_, Msg, NMsg, join
 
@@ -45,7 +46,12 @@ _FIX = {
     BINARY: Msg("Use 0 or 1."),
     CLASS: Msg("Change it to one of them."),
     PROBABILITY: Msg("Type a number strictly between 0 and 1 (0 and 1 themselves make one log infinite)."),
+    "comma": Msg(
+        "Write it with a decimal point (1.5, not 1,5). Decimal commas are read only in a CSV with semicolons (;) "
+        "between its cells, and only where every cell of the column is a number."
+    ),
 }
+_DECIMAL_COMMA = N_("Row {row}, column '{column}' holds '{value}', which is not a number here: it has a decimal comma.")
 
 
 class _Number(float):
@@ -216,8 +222,10 @@ def check_table(
             for i in hits[:SHOWN_PROBLEMS]:
                 raw = series.iloc[i]
                 shown = _cell(raw) if isinstance(raw, str) else _Number(values[i])
-                problem = Msg(message, row=int(rows[i]) + 1, column=name, value=shown, top=top)
-                problems.append((int(rows[i]), position, fix, problem))
+                comma = bool(np.isnan(values[i])) and is_decimal_comma(raw)
+                text = _DECIMAL_COMMA if comma else message
+                problem = Msg(text, row=int(rows[i]) + 1, column=name, value=shown, top=top)
+                problems.append((int(rows[i]), position, "comma" if comma else fix, problem))
         columns[name] = values
     if problems:
         raise _problems_error(problems, total, what)

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from engine.data import tables
+from engine.data import decimal_comma, tables
 from engine.data.csv_rows import Fallback, arrow_frame
 from engine.data.tables import NEGATIVE_WORDS, POSITIVE_WORDS, is_blank
 from engine.errors import DataError, TableError
@@ -264,7 +264,7 @@ def _source(data: bytes, encoding: str | None = None) -> _Source:
         return _Source(data, encoding, read_as)
     if (data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE)) and _decodes(data, "utf-16"):
         return _Source(data, "utf-16", "utf-16")
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:  # anywhere: a NUL is no character of a text file (UTF-16 is read above)
         raise DataError(
             "This file contains binary data, not text, so it is not a CSV file. "
             "Export your table as CSV (comma-separated values) and upload that."
@@ -355,6 +355,11 @@ class CsvInfo:
     delimiter: str
     guessed: bool = False  # the encoding is a guess: show the header and offer ENCODINGS
     note: Msg | None = None
+    decimal_comma: tuple[str, ...] = ()  # columns of numbers with decimal commas, read as decimals
+
+    @property
+    def decimal_note(self) -> Msg | None:
+        return decimal_comma.note(self.decimal_comma) if self.decimal_comma else None
 
     @property
     def encoding(self) -> Msg:
@@ -472,7 +477,8 @@ def read_csv_info(
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise DataError("The file has a header row but no data rows. Add at least two rows of data under the header.")
-    return frame, CsvInfo(codec=source.codec, delimiter=delimiter, guessed=source.guessed, note=source.note)
+    commas = decimal_comma.read_decimal_commas(frame) if delimiter == ";" else ()
+    return frame, CsvInfo(source.codec, delimiter, guessed=source.guessed, note=source.note, decimal_comma=commas)
 
 
 def read_csv(src, *, limit: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
@@ -480,7 +486,9 @@ def read_csv(src, *, limit: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
 
     Decodes UTF-8 (with or without BOM, and UTF-16 with BOM), Korean Windows cp949/EUC-KR and
     Windows-1252 by evidence (module notes); sniffs comma, semicolon and tab; empty cells after
-    the header's last column (a delimiter at the end of the data rows) are ignored. Raises
+    the header's last column (a delimiter at the end of the data rows) are ignored; in a file with
+    semicolons between its cells, a column of numbers written with decimal commas (1,5) is read as
+    decimals (:mod:`engine.data.decimal_comma`, named in :attr:`CsvInfo.decimal_comma`). Raises
     :class:`DataError` for empty or header-only files, duplicate column names, binary (non-text)
     files, ragged rows, filled cells after the header's last column, unclosed quotes, more than
     ``MAX_COLUMNS`` columns and files over ``limit`` bytes.

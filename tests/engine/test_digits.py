@@ -14,7 +14,7 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, PngImagePlugin
 
 from engine.data import digits
 from engine.text import Msg
@@ -262,6 +262,56 @@ def png_claiming(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1000)
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+
+
+def png_with_chunk(kind: bytes, body: bytes, *, after_pixels: bool = False, crc: bool = True) -> bytes:
+    """A good digit PNG with one more chunk, before its pixels (after IHDR) or after them (before IEND)."""
+    data = png_bytes(drawn_seven(size=(60, 80)))
+    chunk = png_chunk(kind, body)
+    if not crc:
+        chunk = chunk[:-4] + bytes(4)
+    at = len(data) - 12 if after_pixels else 8 + 25  # IEND is 12 bytes; the signature 8, IHDR 25
+    return data[:at] + chunk + data[at:]
+
+
+def oversized_chunk_png(kind: bytes = b"iCCP", **where) -> bytes:
+    """A PNG whose colour profile (iCCP) or compressed text (zTXt) inflates past Pillow's limit for one chunk."""
+    inflated = zlib.compress(bytes(PngImagePlugin.MAX_TEXT_CHUNK + 1))  # about 1 kB in the file
+    name = {b"iCCP": b"profile", b"zTXt": b"Comment"}[kind]
+    return png_with_chunk(kind, name + b"\x00\x00" + inflated, **where)
+
+
+BAD_CHUNK = (
+    "This PNG has a damaged or oversized chunk (data stored with the picture, such as a colour profile or text), "
+    "so it cannot be read. Open it in an image editor, export it again as a plain PNG and upload that."
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        oversized_chunk_png(b"iCCP"),
+        oversized_chunk_png(b"zTXt"),
+        oversized_chunk_png(b"zTXt", after_pixels=True),  # read only as the picture is decoded
+        png_with_chunk(b"iCCP", b"profile\x00\x00" + zlib.compress(bytes(100)), crc=False),
+        png_with_chunk(b"tEXt", b"Comment\x00hello")[:60],  # cut off inside a chunk
+    ],
+    ids=["oversized iCCP", "oversized zTXt", "oversized zTXt after the pixels", "bad checksum", "cut off"],
+)
+def test_a_png_with_a_damaged_or_oversized_chunk_says_so(data):
+    with pytest.raises((ValueError, OSError, SyntaxError)):  # what Pillow itself makes of it
+        Image.open(io.BytesIO(data)).load()
+    with pytest.raises(digits.ImageError) as err:
+        digits.prepare_digit(data)
+    assert err.value.msg.msgid == BAD_CHUNK and str(err.value) == BAD_CHUNK
+
+
+def test_a_png_with_small_extra_chunks_is_read():
+    profile = png_with_chunk(b"iCCP", b"profile\x00\x00" + zlib.compress(bytes(1000)))
+    text = png_with_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"a seven"), after_pixels=True)
+    plain = digits.prepare_digit(png_bytes(drawn_seven(size=(60, 80)))).image
+    for data in (profile, text):
+        np.testing.assert_array_equal(digits.prepare_digit(data).image, plain)
 
 
 def test_decompression_bomb_header_gets_a_too_large_message():

@@ -103,7 +103,13 @@ def _guess_form(cp: Checkpoint, asked: tuple, options: Mapping | None) -> None:
         elif cp.kind == "choice":
             st.radio(_("Your guess"), list(options), format_func=labels(options), index=None, key=key)
         else:
-            st.multiselect(_("Your guess: two digits"), list(range(10)), max_selections=2, key=key)
+            st.multiselect(
+                _("Your guess: two digits"),
+                list(range(10)),
+                max_selections=2,
+                key=key,
+                placeholder=_("Choose two digits"),
+            )
         st.form_submit_button(
             _("Commit my guess"), key=_key(cp.id, "commit"), type="primary", on_click=_commit, args=(cp.id, asked)
         )
