@@ -22,6 +22,7 @@ from engine.present.charts.room import guess_chart
 from engine.rooms import secrets as keys
 from engine.rooms import views
 from engine.rooms.store import Event
+from engine.text import N_
 from ui import charts as ui_charts
 from ui import room
 from ui.i18n import _, n_, translator
@@ -29,7 +30,7 @@ from ui.text import md
 
 POLL_S = 3.0
 GALLERY_SIDE = 84
-STATUS = {"here": "here", "away": "away", "left": "left"}
+STATUS = {"here": N_("here"), "away": N_("away"), "left": N_("left")}
 
 
 @dataclass
