@@ -30,8 +30,8 @@ with st.sidebar:
     st.markdown(_("**Logit Lab**: logistic and softmax regression, step by step, computed with PyTorch."))
     st.caption(_("Compute device: **{device}**", device=tr(describe_device(pick_device()))))
 
+links.begin()
 room.arrive()  # a join or teacher link, this learner's presence in their room
 room.sidebar()
-links.begin()
 page.run()
 links.publish()  # the page's settings into the address (a page that ends early calls links.stop())

@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Class rooms made by the tests (and the apps they serve) go to a temporary folder, never the user's data folder.
+os.environ.setdefault("LOGITLAB_DATA_DIR", tempfile.mkdtemp(prefix="logitlab-test-rooms-"))
 APP = ROOT / "streamlit_app.py"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM_ARGS = [

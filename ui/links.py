@@ -52,6 +52,7 @@ class _Run:
     fields: dict[str, L.Field] = field(default_factory=dict)
     notices: list[Msg] = field(default_factory=list)
     published: bool = False
+    kept: dict[str, list[str]] = field(default_factory=dict)  # other parts of the address (ui.room's seat)
 
 
 def begin() -> None:
@@ -138,6 +139,12 @@ def asks_for_result() -> bool:
     return True
 
 
+def keep(name: str, value: str | None) -> None:
+    """Keep ``name=value`` in this run's address (not in the link box: it is this session's, not the view's)."""
+    if value is not None:
+        _run().kept[name] = [value]
+
+
 def note(message: Msg) -> None:
     """A notice about the link a page found itself (shown with the others at the top)."""
     _run().notices.append(message)
@@ -155,7 +162,7 @@ def _current() -> dict[str, list[str]]:
 
 def _unknown_names(run: _Run) -> list[Msg]:
     ours = st.session_state.get(SEEN_KEY, {})
-    known = (QUERY_KEY, RESULT_QUERY, "room", "key")  # (ui.room reads a join or teacher link)
+    known = (QUERY_KEY, RESULT_QUERY, "room", "key", "seat")  # (ui.room reads a join or teacher link)
     return [L.unknown_name(n) for n in st.query_params if n not in known and n not in run.fields and n not in ours]
 
 
@@ -174,8 +181,8 @@ def publish() -> None:
     query = _query(run)
     for name, values in query.items():
         _remember(name, tuple(values))
-    if _current() != query:
-        st.query_params.from_dict(query)
+    if _current() != {**query, **run.kept}:
+        st.query_params.from_dict({**query, **run.kept})
     if run.notices:
         lines = [_("Parts of this link could not be used as they are; the rest of it applies:")]
         lines += [f"- {tr(n)}" for n in run.notices]

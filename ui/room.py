@@ -34,11 +34,12 @@ from engine.rooms import secrets as keys
 from engine.rooms import views
 from engine.rooms.store import Member, RoomError, RoomStore, default_url
 from ui import charts as ui_charts
+from ui import links
 from ui.i18n import _, n_, tr, translator
 from ui.state import page_state
 from ui.text import md
 
-ROOM_QUERY, KEY_QUERY = "room", "key"
+ROOM_QUERY, KEY_QUERY, SEAT_QUERY = "room", "key", "seat"
 TOUCH_EVERY_S = 20.0  # how often a learner's presence is written (their reruns, at most this often)
 CHECK_EVERY_S = 10.0  # how often a session looks whether its room is still open
 ROOM_PAGE = "pages/classroom.py"
@@ -56,6 +57,7 @@ class RoomSession:
     code: str | None = None  # the room this session's learner is in
     member_id: int | None = None
     nickname: str = ""
+    seat: str = ""  # kept in the address: a reloaded page is back in its seat
     pending: str | None = None  # a code from a join link, not joined yet
     teacher_of: set[str] = field(default_factory=set)  # rooms whose teacher key this session gave
     made: dict[str, str] = field(default_factory=dict)  # room code -> teacher key, for rooms made here
@@ -132,7 +134,7 @@ def _leave_room(notice: str | None = None) -> None:
     if s.member_id is not None:
         with contextlib.suppress(Exception):  # a database that went away must not keep a learner in a room
             store().leave(s.member_id)
-    s.code, s.member_id, s.nickname, s.sent = None, None, "", set()
+    s.code, s.member_id, s.nickname, s.seat, s.sent = None, None, "", "", set()
     s.notice = notice
 
 
@@ -161,7 +163,7 @@ def join(typed_code: str | None, nickname: str | None) -> str | None:
         return tr(exc, markdown=False)
     if s.member_id is not None and s.code != room.code:
         _leave_room()
-    s.code, s.member_id, s.nickname, s.pending = room.code, joined.id, joined.nickname, None
+    s.code, s.member_id, s.nickname, s.seat, s.pending = room.code, joined.id, joined.nickname, joined.seat, None
     s.share_guesses, s.checked, s.touched = room.share_guesses, time.time(), time.time()
     return None
 
@@ -180,9 +182,17 @@ def arrive() -> None:
             KEY_FAILS.allow(s.id)
             s.notice = _("This teacher link is not valid (or its room has closed): the page shows what learners see.")
     elif code and code != s.code and code not in s.teacher_of:
-        s.pending = code
+        seat = st.query_params.get(SEAT_QUERY)
+        back = store().back_in_seat(code, seat) if seat else None
+        if back is not None:  # the same learner, after a reload (the address kept their seat)
+            s.code, s.member_id, s.nickname, s.seat, s.pending = code, back.id, back.nickname, seat, None
+            s.share_guesses, s.checked, s.touched = bool(store().room(code).share_guesses), time.time(), time.time()
+        else:
+            s.pending = code
     if s.code is None:
         return
+    links.keep(ROOM_QUERY, s.code)
+    links.keep(SEAT_QUERY, s.seat)
     now = time.time()
     if now - s.checked > CHECK_EVERY_S:
         s.checked = now

@@ -12,6 +12,8 @@ key is stored hashed.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import time
@@ -25,7 +27,7 @@ import sqlalchemy as sa
 from engine.errors import DataError
 from engine.rooms import secrets as keys
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_TTL_HOURS = 24.0
 NICKNAME_MAX = 24
 MAX_MEMBERS = 200  # per room
@@ -55,6 +57,7 @@ members = sa.Table(
     sa.Column("joined_at", sa.Float, nullable=False),
     sa.Column("seen_at", sa.Float, nullable=False),
     sa.Column("left", sa.Boolean, nullable=False, default=False),
+    sa.Column("seat_hash", sa.String(64), nullable=True),  # (version 3) SHA-256 of the member's seat token
 )
 events = sa.Table(
     "events",
@@ -85,7 +88,13 @@ def _v2(conn: sa.Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (_v1, _v2)  # MIGRATIONS[i] takes version i to i + 1
+def _v3(conn: sa.Connection) -> None:
+    """A seat token per member, so that a learner who reloads the page is back in their seat."""
+    if "seat_hash" not in {c["name"] for c in sa.inspect(conn).get_columns("members")}:
+        conn.execute(sa.text("ALTER TABLE members ADD COLUMN seat_hash VARCHAR(64)"))
+
+
+MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (_v1, _v2, _v3)  # MIGRATIONS[i] takes version i to i + 1
 
 
 class RoomError(DataError):
@@ -113,6 +122,11 @@ class Member:
     joined_at: float
     seen_at: float
     left: bool
+    seat: str = ""  # "id.token": given once, at joining (only its hash is stored)
+
+    @classmethod
+    def of(cls, row) -> Member:
+        return cls(row.id, row.room_code, row.nickname, row.joined_at, row.seen_at, bool(row.left))
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,10 @@ def default_url(data_dir: str | os.PathLike | None = None) -> str:
     folder = Path(data_dir).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'rooms.sqlite3'}"
+
+
+def _seat_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def clean_nickname(typed: str | None) -> str:
@@ -314,14 +332,38 @@ class RoomStore:
                     raise RoomError(
                         "Someone in this room already uses the nickname '{name}': choose another.", name=name
                     )
-                conn.execute(sa.update(members).where(members.c.id == old.id).values(left=False, seen_at=now))
-                return Member(old.id, code, old.nickname, old.joined_at, now, False)
+                token = keys.new_key()
+                conn.execute(
+                    sa.update(members)
+                    .where(members.c.id == old.id)
+                    .values(left=False, seen_at=now, seat_hash=_seat_hash(token))
+                )
+                return Member(old.id, code, old.nickname, old.joined_at, now, False, f"{old.id}.{token}")
             if len(rows) >= MAX_MEMBERS:
                 raise RoomError("This room is full ({n} learners). Ask your teacher for another room.", n=MAX_MEMBERS)
+            token = keys.new_key()
+            values = dict(room_code=code, nickname=name, joined_at=now, seen_at=now, left=False)
             new_id = conn.execute(
-                sa.insert(members).values(room_code=code, nickname=name, joined_at=now, seen_at=now, left=False)
+                sa.insert(members).values(**values, seat_hash=_seat_hash(token))
             ).inserted_primary_key[0]
-        return Member(int(new_id), code, name, now, now, False)
+        return Member(int(new_id), code, name, now, now, False, f"{new_id}.{token}")
+
+    def back_in_seat(self, code: str, seat: str | None) -> Member | None:
+        """The member whose seat token ``seat`` is ("id.token", from the address of a reloaded page), while
+        the room is open; None otherwise. Compared in constant time."""
+        member_id, _, token = str(seat or "").partition(".")
+        if not member_id.isdigit() or not token or self.room(code) is None:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(members).where(members.c.id == int(member_id), members.c.room_code == code)
+            ).first()
+        if row is None or not row.seat_hash or not hmac.compare_digest(row.seat_hash, _seat_hash(token)):
+            return None
+        self.touch(row.id)
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(members).where(members.c.id == row.id).values(left=False))
+        return Member.of(row)
 
     def touch(self, member_id: int) -> None:
         with self.engine.begin() as conn:
@@ -334,12 +376,12 @@ class RoomStore:
     def member(self, member_id: int) -> Member | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(members).where(members.c.id == member_id)).first()
-        return None if row is None else Member(*row)
+        return None if row is None else Member.of(row)
 
     def members(self, code: str) -> list[Member]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(members).where(members.c.room_code == code).order_by(members.c.id)).all()
-        return [Member(*row) for row in rows]
+        return [Member.of(row) for row in rows]
 
     # --- Events ---------------------------------------------------------------------------------
 

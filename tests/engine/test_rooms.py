@@ -119,6 +119,18 @@ def test_nicknames_are_bounded_unique_while_present_and_taken_up_after(store, cl
     assert again.id == first.id
 
 
+def test_a_reloaded_page_is_back_in_its_seat(store):
+    code, _ = store.create_room()
+    ana = store.join(code, "Ana")
+    member_id, token = ana.seat.split(".")
+    assert int(member_id) == ana.id and len(token) >= 20
+    assert store.back_in_seat(code, ana.seat).id == ana.id
+    assert store.back_in_seat(code, f"{ana.id}.{token[:-1]}x") is None
+    assert store.back_in_seat(code, "nonsense") is None and store.back_in_seat(keys.new_code(), ana.seat) is None
+    with store.engine.connect() as conn:
+        assert token not in conn.execute(sa.select(rs.members.c.seat_hash)).scalar()
+
+
 def test_rooms_expire_with_their_data(store, clock):
     code, _ = store.create_room(ttl_hours=1)
     member = store.join(code, "Ana")
@@ -159,16 +171,21 @@ def test_what_is_sent_is_bounded(store, monkeypatch):
 
 def test_schema_versions_and_the_migration_path(url):
     engine = sa.create_engine(url)
-    with engine.begin() as conn:  # a database made by the first version: tables, no indexes
+    with engine.begin() as conn:  # a database as the first version made it: tables without seats, no indexes
         rs.schema.create(conn)
         rs.MIGRATIONS[0](conn)
+        conn.execute(sa.text("ALTER TABLE members DROP COLUMN seat_hash"))
         conn.execute(sa.insert(rs.schema).values(version=1))
+        conn.execute(sa.insert(rs.rooms).values(code="ABCDEFGH", key_hash="x$y", created_at=0, expires_at=9e12))
+        conn.execute(sa.text("INSERT INTO members (room_code, nickname, joined_at, seen_at, \"left\") VALUES ('ABCDEFGH', 'Ana', 0, 0, false)"))
     engine.dispose()
     store = rs.RoomStore(url)
-    assert store.schema_version() == rs.SCHEMA_VERSION == 2
+    assert store.schema_version() == rs.SCHEMA_VERSION == 3
     with store.engine.connect() as conn:
         names = {i["name"] for i in sa.inspect(conn).get_indexes("events")}
-    assert "ix_events_room" in names
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("members")}
+    assert "ix_events_room" in names and "seat_hash" in columns
+    assert [m.nickname for m in store.members("ABCDEFGH")] == ["Ana"]  # the data came along
     assert store.migrate() == rs.SCHEMA_VERSION  # again: nothing to do
     with store.engine.begin() as conn:
         conn.execute(sa.update(rs.schema).values(version=rs.SCHEMA_VERSION + 1))
