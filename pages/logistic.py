@@ -166,7 +166,7 @@ else:
     current = frame
     shown = frame.head(TABLE_PREVIEW_ROWS).copy()
     shown.index = pd.RangeIndex(1, len(shown) + 1)
-    st.dataframe(shown, width="stretch", height=260)
+    st.dataframe(shown, width="stretch", height=260, placeholder="")
     st.caption(
         _(
             "Showing the first {shown:,} of {rows:,} rows. Tables over {limit:,} rows are not editable here: edit the "

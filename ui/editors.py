@@ -11,11 +11,12 @@ def persistent_editor(key: str, default: pd.DataFrame, **kwargs) -> pd.DataFrame
 
     The editor's own state, its edits, is forgotten when its page is not drawn (``st.data_editor``
     has no ``persist_state``). The last edited table is kept in ``<key>_saved``, and a fresh
-    editor starts from it (else from ``default``).
+    editor starts from it (else from ``default``). Empty cells show empty unless ``placeholder`` says otherwise.
     """
     base_key, saved_key = f"{key}_base", f"{key}_saved"
     if key not in st.session_state or base_key not in st.session_state:
         st.session_state[base_key] = st.session_state.get(saved_key, default)
+    kwargs.setdefault("placeholder", "")  # an empty cell shows empty, as in a spreadsheet (Streamlit writes None)
     edited = st.data_editor(st.session_state[base_key], key=key, **kwargs)
     st.session_state[saved_key] = edited
     return edited

@@ -13,8 +13,10 @@ from functools import partial
 import numpy as np
 import pandas as pd
 import streamlit as st
+import torch
 
 from engine.data.upload import BinaryData
+from engine.present import codegen
 from engine.present import logistic_frames as frames
 from engine.present.charts import base as chart_base
 from engine.present.charts import logistic as charts
@@ -22,9 +24,10 @@ from engine.text import N_
 from ui import charts as ui_charts
 from ui.i18n import _, translator
 from ui.logistic_setup import MAX_SHOWN_FEATURES, THRESHOLD_KEY, Run
-from ui.text import md
+from ui.text import md, plain_number, probability
 
 PREDICTIONS_SHOWN = 200
+PARTS = {"train": N_("training rows"), "test": N_("held-out rows")}
 
 
 def decision_view(result: Run, threshold: float) -> None:
@@ -134,30 +137,33 @@ def _many_features(fit, data: BinaryData, points, shown_idx, threshold: float, n
 
 
 def predictions(result: Run, threshold: float) -> None:
-    fit, data = result.fit, result.data
+    fit, data, t = result.fit, result.data, translator()
     names, k = list(data.features), min(len(data.features), MAX_SHOWN_FEATURES)
     st.subheader(_("Predictions"))
     rows = np.arange(min(len(data.y), PREDICTIONS_SHOWN))
     table = frames.predictions_frame(
-        fit, data.X, data.y, names, data.classes, split=result.split, threshold=threshold, rows=rows
+        fit,
+        data.X,
+        data.y,
+        names,
+        data.classes,
+        split=result.split,
+        threshold=threshold,
+        rows=rows,
+        values=frames.learner_values(data, rows),
+        t=t,
     ).drop(columns=names[k:])
     table.index = pd.RangeIndex(1, len(table) + 1)
-    columns = frames.prediction_columns(names, data.classes)
-    shown = {
-        columns["label"]: _("label"),
-        columns["predicted"]: _("predicted"),
-        columns["correct"]: _("correct"),
-        columns["split"]: _("rows"),
-    }
-    table[columns["split"]] = table[columns["split"]].map({"train": _("training rows"), "test": _("held-out rows")})
+    columns = frames.prediction_columns(names, data.classes, t=t)
+    where = {t.gettext(word): _(PARTS[part]) for part, word in frames.SPLIT_WORDS.items()}
+    table[columns["split"]] = table[columns["split"]].map(where)
+    numbers = [c for c in names[:k] if pd.api.types.is_float_dtype(table[c])]
     st.dataframe(
-        table,
+        table.style.format(probability, subset=[columns["p"]]).format(plain_number, subset=numbers),
         width="stretch",
         height=min(420, 38 + 35 * len(table)),
-        column_config={
-            columns["p"]: st.column_config.NumberColumn(columns["p"], format="%.4e" if len(data.y) <= 20 else "%.4f"),
-            **shown,
-        },
+        placeholder="",
+        column_config={columns["split"]: _("rows")},
     )
     notes = []
     if len(data.y) > PREDICTIONS_SHOWN:
@@ -166,6 +172,21 @@ def predictions(result: Run, threshold: float) -> None:
         notes.append(_("The first {k} of {d:,} features.", k=k, d=len(names)))
     if notes:
         st.caption(" ".join(notes) + " " + _("The predictions download has all of them."))
+    if len(data.y) <= codegen.PRINTED_ROWS:  # as the script prints them
+        _printed(result)
+
+
+def _printed(result: Run) -> None:
+    """The training rows' probabilities as PyTorch prints them: the course notes' own output (and the script's)."""
+    train = result.split.train
+    printed = torch.from_numpy(result.p[train].astype(np.float32)).reshape(-1, 1)
+    st.caption(
+        _(
+            "The training rows' probabilities as PyTorch prints them, as in the course notes and at the end of the "
+            "script below (`print(model(x_train))`):"
+        )
+    )
+    st.code(str(printed), language=None)
 
 
 def predict_form(result: Run) -> None:

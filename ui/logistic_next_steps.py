@@ -8,6 +8,7 @@ import dataclasses
 import json
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -109,10 +110,12 @@ def code_and_downloads(result: Run, table=None) -> None:
     """The script, the downloads and the notebook (``table``: (frame, upload) when the run trained on the upload
     that is the page's table now: the notebook can read that file)."""
     fit, data, t = result.fit, result.data, translator()
-    X, y, names, n = data.X, data.y, list(data.features), len(data.y)
+    y, names, n = data.y, list(data.features), len(data.y)
     threshold = float(st.session_state.get(THRESHOLD_KEY, 0.5))
     settings = result.key.settings
     st.subheader(_("Show the PyTorch code"))
+    # A small table is written into the script as the learner's own numbers (a large one only gives its shape)
+    X = frames.learner_features(data) if n <= codegen.MAX_INLINE_ROWS else data.X
     script = _script(
         result.job.seq, X, y, settings, tuple(names), data.classes, data.label, result.table_name, threshold, lang(), t
     )
@@ -133,7 +136,17 @@ def code_and_downloads(result: Run, table=None) -> None:
         dict(
             label=_("Download predictions (CSV)"),
             data=lambda: export.csv_bytes(
-                frames.predictions_frame(fit, X, y, names, data.classes, split=result.split, threshold=threshold)
+                frames.predictions_frame(
+                    fit,
+                    data.X,
+                    y,
+                    names,
+                    data.classes,
+                    split=result.split,
+                    threshold=threshold,
+                    values=frames.learner_values(data),
+                    t=t,
+                )
             ),
             file_name=_("predictions.csv"),
             mime="text/csv",
@@ -158,7 +171,7 @@ def code_and_downloads(result: Run, table=None) -> None:
         specs.append(
             dict(
                 label=_("Download {name}", name=codegen.DATA_CSV_NAME),
-                data=lambda: codegen.training_csv(X, y, names),
+                data=lambda: codegen.training_csv(_learner_features_or_x(data), y, names),
                 file_name=codegen.DATA_CSV_NAME,
                 mime="text/csv",
                 key="log_download_training_csv",
@@ -170,6 +183,12 @@ def code_and_downloads(result: Run, table=None) -> None:
         _("The same run as a notebook: each step of the script in its own cell, explained, with the loss curve.")
     )
     notebooks.logistic(result, threshold, table)
+
+
+def _learner_features_or_x(data) -> pd.DataFrame | np.ndarray:
+    """The learner's feature cells as they were read, for the script's CSV (X when the table is not known)."""
+    values = frames.learner_values(data)
+    return data.X if values is None else values[list(data.features)]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

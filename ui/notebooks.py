@@ -14,6 +14,8 @@ import streamlit as st
 from engine.data import course
 from engine.errors import DataError
 from engine.models import plane as plane_model
+from engine.present import codegen
+from engine.present import logistic_frames as frames
 from engine.present.notebooks import base
 from engine.present.notebooks import logistic as nb_logistic
 from engine.present.notebooks import losses as nb_losses
@@ -91,8 +93,9 @@ def logistic(result, threshold: float, table=None) -> None:
     shown = {"W": list(fit.weight), "b": fit.bias, "loss": fit.final_loss, "accuracy": fit.final_accuracy}
 
     def build() -> bytes:
+        written = upload is None and len(data.y) <= codegen.MAX_INLINE_ROWS  # the learner's numbers, written in
         notebook = nb_logistic.logistic_notebook(
-            data.X,
+            frames.learner_features(data) if written else data.X,
             data.y,
             settings,
             list(data.features),

@@ -17,7 +17,7 @@ from ui import charts as ui_charts
 from ui import links, notebooks
 from ui.binding import Binding
 from ui.i18n import _, translator
-from ui.text import percent
+from ui.text import percent, probability
 
 
 @dataclass
@@ -206,7 +206,7 @@ def _probabilities(fit: sm.SoftmaxFit, X: np.ndarray, y: np.ndarray) -> None:
         st.caption(text)
     prob_cols = [c for c in probs.columns if c.startswith("P(")]
     st.dataframe(
-        probs.style.format("{:.4f}", subset=prob_cols),
+        probs.style.format(probability, subset=prob_cols),
         hide_index=True,
         width="stretch",
         column_config={"row": _("row"), "true": _("true class"), "predicted": _("predicted"), "correct": _("correct")},

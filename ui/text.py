@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+
 _ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()<>#+-.!|~$:@&=^"})
 _TEX = {
     "\\": r"\textbackslash{}",
@@ -53,3 +56,27 @@ def percent(value: float | None, digits: int = 2) -> str:
 def signed(value: float, digits: int = 2) -> str:
     """'+ 1.50' or '- 1.50', for writing a term after another one."""
     return f"- {abs(value):.{digits}f}" if value < 0 else f"+ {value:.{digits}f}"
+
+
+def probability(value: float | None, digits: int = 4) -> str:
+    """A probability as decimals read at a glance: ``0.9562``; ``<0.0001`` and ``>0.9999`` where the digits would
+    round a value that is not 0 or 1 to it; a dash for an undefined one."""
+    if value is None or math.isnan(value):
+        return "—"
+    smallest = 10.0**-digits
+    if 0 < value < smallest / 2:
+        return f"<{smallest:.{digits}f}"
+    if 1 - smallest / 2 <= value < 1:
+        return f">{1 - smallest:.{digits}f}"
+    return f"{value:.{digits}f}"
+
+
+def plain_number(value) -> str:
+    """A number as the shortest text that reads back as itself (``2.2``, ``3``, ``1e-05``), a missing value as
+    nothing, anything else as its text."""
+    if value is None or value is pd.NA or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return ""
+    if isinstance(value, float | np.floating) and math.isfinite(value):
+        text = repr(float(value))
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)

@@ -100,6 +100,9 @@ def _numbers(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(values.astype(str).str.strip(), errors="coerce").astype("float64").to_numpy()
 
 
+cell_numbers = _numbers  # the same, for the pages that give a learner's cells back as numbers
+
+
 @dataclass(frozen=True)
 class Checked:
     """The columns of a checked table (float64; a ``label`` column as 0/1) and what was done to get them."""

@@ -34,7 +34,7 @@ import pathlib
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -511,6 +511,8 @@ class BinaryData:
     dropped_rows: int  # rows removed because of missing values (dropna=True)
     rows: np.ndarray | None = None  # positions (from 0) of the table's rows that were kept
     skipped_rows: int = 0  # rows blank in every chosen column
+    # The table as given (the very object, not a copy): the learner's own cells, for what goes back to them
+    table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def mapping(self) -> dict[str, int]:
@@ -539,6 +541,7 @@ def binary_data(
     absent = [c for c in [*features, label] if c not in df.columns]
     if absent:
         raise DataError("The table has no column named {names}.", names=", ".join(repr(c) for c in absent))
+    table = df
     if merge_labels:
         df = df.assign(**{label: tables.merge_case(df[label])})
     spec = {**dict.fromkeys(features, tables.NUMBER), label: tables.LABEL}
@@ -556,6 +559,7 @@ def binary_data(
         dropped_rows=checked.dropped,
         rows=checked.rows,
         skipped_rows=checked.skipped,
+        table=table,
     )
 
 

@@ -19,12 +19,14 @@ import csv
 import io
 
 import numpy as np
+import pandas as pd
 
 from engine.models.logistic import TrainSettings
 from engine.models.logistic_loops import LBFGS_CHANGE, LBFGS_TOLERANCE, P_TRUE_FLOOR
 from engine.text import ENGLISH, N_, Translator
 
 MAX_INLINE_ROWS = 200
+PRINTED_ROWS = 20  # a table this small has its probabilities printed at the end, as the notes do
 DATA_CSV_NAME = "training_data.csv"
 
 
@@ -33,20 +35,45 @@ def float32_literal(value: float) -> str:
     return np.format_float_positional(np.float32(value), unique=True, trim="-")
 
 
+def number_literal(value) -> str:
+    """A feature's number as the script writes it: a float32 by :func:`float32_literal`; the learner's own
+    number as it was read (an integer as ``45``, any other number as the shortest text that reads back as the
+    same float64: ``2.2``, ``5.0``, ``1e-05``). Either reads back, through ``torch.FloatTensor`` or ``float``,
+    as the float32 the page trained on."""
+    if isinstance(value, np.float32):
+        return float32_literal(value)
+    if isinstance(value, bool | np.bool_ | int | np.integer):
+        return str(int(value))
+    return repr(float(value))
+
+
+def feature_array(X) -> np.ndarray:
+    """The features: the learner's own numbers when given as Python numbers (an object array), else float32."""
+    X = np.asarray(X)
+    return X if X.dtype == object else X.astype(np.float32)
+
+
 def training_csv(X, y, feature_names) -> bytes:
-    """The rows a run trained on (features as float32 text, y as 0/1) as UTF-8 CSV bytes."""
-    X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y, dtype=np.float32).reshape(-1)
+    """The rows a run trained on as UTF-8 CSV bytes: the features, then y as 0/1. ``X``: the learner's own cells
+    (a DataFrame, written as they were read: ``2.2``, ``45``), or an array (written by :func:`number_literal`)."""
+    y = np.asarray(y).reshape(-1).astype(np.int64)
+    if isinstance(X, pd.DataFrame):
+        frame = X.reset_index(drop=True).set_axis(range(X.shape[1]), axis=1)
+        for column in frame.columns:
+            if pd.api.types.is_bool_dtype(frame[column]):
+                frame[column] = frame[column].astype(np.int64)  # a ticked box counts as 1, as in training
+        frame[X.shape[1]] = y
+        return frame.to_csv(index=False, header=[*feature_names, "y"], lineterminator="\n").encode("utf-8")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([*feature_names, "y"])
-    for row, label in zip(X, y, strict=True):
-        writer.writerow([float32_literal(v) for v in row] + [str(int(label))])
+    for row, label in zip(feature_array(X), y, strict=True):
+        writer.writerow([number_literal(v) for v in row] + [str(int(label))])
     return buf.getvalue().encode("utf-8")
 
 
 def _matrix_literal(rows, indent: str) -> str:
-    lines = ["[" + ", ".join(float32_literal(v) for v in row) + "]" for row in rows]
+    lines = ["[" + ", ".join(number_literal(v) for v in row) + "]" for row in rows]
     if sum(len(line) + 2 for line in lines) <= 80:
         return "[" + ", ".join(lines) + "]"
     return "[\n" + "".join(f"{indent}    {line},\n" for line in lines) + f"{indent}]"
@@ -102,8 +129,11 @@ def logistic_steps(
     threshold: float | None = None,
     t: Translator = ENGLISH,
 ) -> dict[str, Code]:
-    """The script's steps, in order (``STEPS``): each a :class:`Code` that carries on from the one before."""
-    X = np.asarray(X, dtype=np.float32)
+    """The script's steps, in order (``STEPS``): each a :class:`Code` that carries on from the one before.
+
+    ``X``: the features the run trained on (float32), or the learner's own numbers (an object array of Python
+    numbers), which the script then writes as they were read (``torch.FloatTensor`` makes them the same float32)."""
+    X = feature_array(X)
     if X.ndim == 1:
         X = X.reshape(-1, 1)
     y = np.asarray(y, dtype=np.float32).reshape(-1)
@@ -227,8 +257,8 @@ def _model(code: Code, s: TrainSettings, d: int) -> None:
     if s.init == "random":
         code.add(f"torch.manual_seed({s.seed})  # " + _("PyTorch's default nn.Linear init, seeded"))
     code.add("model = nn.Sequential(")
-    code.add(f"    nn.Linear({d}, 1),  # z = xW + b")
-    code.add("    nn.Sigmoid(),  # H(x) = sigmoid(z)")
+    code.add(f"    nn.Linear({d}, 1),  # " + _("z = xW + b, a score for each row"))
+    code.add("    nn.Sigmoid(),  # " + _("H(x) = sigmoid(z), the probability of class 1"))
     code.add(")")
     if s.init == "zeros":
         code.add("nn.init.zeros_(model[0].weight)  # " + _("start from W = 0, b = 0"))
@@ -370,7 +400,7 @@ def _result(code: Code, s: TrainSettings, n: int) -> None:
         code.comment(N_("the held-out rows at the last step, as the page shows them"))
         code.show(N_("held-out loss:"), "held_out_losses[-1]")
         code.show(N_("held-out accuracy:"), "held_out_accuracies[-1]")
-    if n <= 20:
+    if n <= PRINTED_ROWS:
         code.add()
         code.add("with torch.no_grad():")
         code.add("    print(model(x_train))  # " + _("probability of class 1 for each training row"))

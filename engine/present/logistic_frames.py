@@ -14,36 +14,84 @@ import numpy as np
 import pandas as pd
 import torch
 
+from engine.data import tables
+from engine.data.upload import BinaryData
 from engine.models.logistic import LogisticFit, Split
+from engine.present import export
+from engine.text import ENGLISH, N_, Translator
 
 # --- reading a fit --------------------------------------------------------------------------
 
 
-def prediction_columns(feature_names, classes: tuple[str, str]) -> dict[str, str]:
+# Each added column: (plain name, longer name for when a feature has the plain one). Message ids: the CSV
+# follows the page's language (``t``); the longer names are numbered when they are taken too.
+_ADDED = {
+    "label": (N_("label"), N_("label (true class)")),
+    "y": ("y", N_("y (0/1 label)")),
+    "p": ("P({name})", N_("P({name}) (model)")),
+    "predicted": (N_("predicted"), N_("predicted class")),
+    "correct": (N_("correct"), N_("correct (✓/✗)")),
+    "split": (N_("split"), N_("split (train/test)")),
+}
+SPLIT_WORDS = {"train": N_("train"), "test": N_("test")}  # the split column's values
+
+
+def prediction_columns(feature_names, classes: tuple[str, str], *, t: Translator = ENGLISH) -> dict[str, str]:
     """Names of the columns :func:`predictions_frame` adds after the features, none equal to a feature's.
 
     Keys: ``label`` (the true class), ``y`` (it as 0/1), ``p`` (P(class 1)), ``predicted``,
-    ``correct`` and ``split``. Each is its plain name (``label``, ``y``, ``P(<class 1>)``, ...)
-    unless a feature already has that name; then a longer one (``y (0/1 label)``), numbered if
-    that is taken too.
+    ``correct`` and ``split``. Each is its plain name (``label``, ``y``, ``P(<class 1>)``, ...) in the
+    language of ``t`` unless a feature already has that name; then a longer one (``y (0/1 label)``),
+    numbered if that is taken too.
     """
-    choices = {
-        "label": ("label", "label (true class)"),
-        "y": ("y", "y (0/1 label)"),
-        "p": (f"P({classes[1]})", f"P({classes[1]}) (model)"),
-        "predicted": ("predicted", "predicted class"),
-        "correct": ("correct", "correct (✓/✗)"),
-        "split": ("split", "split (train/test)"),
-    }
     taken = {str(name) for name in feature_names}
     out = {}
-    for key, (plain, longer) in choices.items():
+    for key, (plain, longer) in _ADDED.items():
+        plain, longer = (t.gettext(m).format(name=classes[1]) for m in (plain, longer))
         name, n = plain, 1
         while name in taken:
             n += 1
             name = longer if n == 2 else f"{longer} {n - 1}"
         taken.add(name)
         out[key] = name
+    return out
+
+
+def learner_values(data: BinaryData, rows=None) -> pd.DataFrame | None:
+    """The learner's own cells of the chosen columns (the features, then the label) for the data rows, as the
+    table holds them (``rows``: positions among the data rows); None when the table is not known.
+
+    Cells are taken from the table, never from the float32 features the model trains on (2.2 stays 2.2). A float
+    column of whole numbers with an empty cell somewhere in the table (pandas reads integers so) comes back as
+    whole numbers (:func:`engine.present.export.whole_number_columns`).
+    """
+    table = data.table
+    if table is None:
+        return None
+    names = [*data.features, data.label]
+    positions = table.columns.get_indexer(names)
+    kept = np.arange(len(data.y)) if data.rows is None else np.asarray(data.rows)
+    picked = kept if rows is None else kept[np.asarray(rows, dtype=np.int64)]
+    values = table.iloc[picked, positions].reset_index(drop=True)
+    for column in export.whole_number_columns(table.iloc[:, positions]):
+        values[column] = values[column].astype("Int64")
+    return values
+
+
+def learner_features(data: BinaryData) -> np.ndarray:
+    """The learner's features as Python numbers [n, d] (an object array; meant for a small table): integers where
+    the column holds whole numbers as read, floats elsewhere, as the table holds them (``data.X`` has them rounded
+    to float32). What the script writes in (``engine.present.codegen``); ``data.X`` when the table is not known."""
+    values = learner_values(data)
+    if values is None:
+        return data.X
+    out = np.empty((len(values), len(data.features)), dtype=object)
+    for i, name in enumerate(data.features):
+        column = values[name]
+        if pd.api.types.is_integer_dtype(column) or pd.api.types.is_bool_dtype(column):
+            out[:, i] = [int(v) for v in column]
+        else:
+            out[:, i] = [float(v) for v in tables.cell_numbers(column)]
     return out
 
 
@@ -57,12 +105,16 @@ def predictions_frame(
     split: Split | None = None,
     threshold: float | None = None,
     rows: np.ndarray | None = None,
+    values: pd.DataFrame | None = None,
+    t: Translator = ENGLISH,
 ) -> pd.DataFrame:
     """One row per data row: the features, the label, P(class 1), the predicted class, ✓/✗ and the split.
 
     ``split`` says which rows were held out (``split`` = "test"; all "train" without it); ``rows``
-    picks some rows only (positions); ``threshold`` defaults to the fit's. The added columns are
-    named by :func:`prediction_columns`, so no feature column is overwritten.
+    picks some rows only (positions); ``threshold`` defaults to the fit's. ``values``: the learner's
+    own cells for these rows (:func:`learner_values`, after ``rows``), written for the features and the
+    label in place of X (float32) and the class names. The added columns are named by
+    :func:`prediction_columns` in the language of ``t`` (the split too), so no feature column is overwritten.
     """
     X = np.asarray(X, dtype=np.float64).reshape(-1, fit.n_features)
     y = np.asarray(y).reshape(-1).astype(np.int64)
@@ -73,15 +125,19 @@ def predictions_frame(
         X, y, where = X[rows], y[rows], where[rows]
     p = fit.predict_proba(X)
     pred = (p >= (fit.settings.threshold if threshold is None else threshold)).astype(np.int64)
-    frame = pd.DataFrame(X, columns=list(feature_names))
     names = np.asarray(classes, dtype=object)
-    columns = prediction_columns(feature_names, classes)
-    frame[columns["label"]] = names[y]
+    columns = prediction_columns(feature_names, classes, t=t)
+    if values is None:
+        frame = pd.DataFrame(X, columns=list(feature_names))
+        frame[columns["label"]] = names[y]
+    else:
+        frame = values[list(feature_names)].reset_index(drop=True).copy()
+        frame[columns["label"]] = values.iloc[:, len(feature_names)].to_numpy()
     frame[columns["y"]] = y
     frame[columns["p"]] = p
     frame[columns["predicted"]] = names[pred]
     frame[columns["correct"]] = np.where(pred == y, "✓", "✗")
-    frame[columns["split"]] = where
+    frame[columns["split"]] = np.where(where == "test", t.gettext(SPLIT_WORDS["test"]), t.gettext(SPLIT_WORDS["train"]))
     return frame
 
 

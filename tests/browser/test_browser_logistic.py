@@ -68,3 +68,28 @@ def test_held_out_auc_on_the_page_equals_the_one_recomputed_from_the_downloaded_
     assert len(test) == round(0.2 * 569) or abs(len(test) - 0.2 * 569) < 2
     recomputed = metrics.roc_auc(test["y"], test["P(malignant)"])
     assert round(recomputed, 4) == shown
+
+
+def test_the_downloads_give_the_uploaded_cells_back_as_typed(page, served_app, tmp_path):
+    import csv
+
+    typed = "hours,score,passed\n2.2,4.4,0\n1.1,3.3,0\n3.3,5.5,1\n4.4,6.6,1\n2.75,5.0,0\n3.9,5.1,1\n"
+    page.get_by_role("heading", name="Start here: the course, step by step").wait_for()
+    page.goto(served_app + "/logistic")
+    page.get_by_text("Upload a CSV", exact=True).click()
+    path = tmp_path / "marks.csv"
+    path.write_text(typed, encoding="utf-8")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    page.get_by_text("6 rows × 3 columns").wait_for()
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("heading", name="4. Results").wait_for()
+    got = {}
+    for name in ("Download this table (CSV)", "Download predictions (CSV)"):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=name).click()
+        got[name] = list(csv.reader(download.value.path().read_text(encoding="utf-8-sig").splitlines()))
+    rows = list(csv.reader(typed.splitlines()))
+    assert got["Download this table (CSV)"] == rows
+    predictions = got["Download predictions (CSV)"]
+    assert predictions[0][:3] == ["hours", "score", "label"]
+    assert [row[:3] for row in predictions[1:]] == rows[1:]  # 2.2 comes back as 2.2, 5.0 as 5.0

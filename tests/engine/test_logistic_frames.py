@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from engine.data.upload import binary_data
 from engine.models import logistic as lg
+from engine.present import codegen, export
 from engine.present import logistic_frames as frames
 from tests.engine.test_logistic_engine import HOURS, X62, X63, Y4, Y6, preset_xy, train_preset
+from ui.i18n import catalog
 
 # --- reading a fit ----------------------------------------------------------------------------
 
@@ -84,3 +88,33 @@ def test_chart_frames():
     assert len(picked) == 5000 and np.all(np.diff(picked) > 0)
     assert np.array_equal(picked, frames.sample_rows(100_000, 5000, seed=0))
     assert frames.sample_rows(10, 5000).tolist() == list(range(10))
+
+
+def test_the_learners_cells_come_back_as_read_in_the_page_language():
+    """Predictions and the script's CSV write the table's own cells (2.2, never float32's 2.200000047683716; a
+    whole-number column with an empty cell as whole numbers); the added columns follow the translator."""
+    table = pd.DataFrame(
+        {"hours": [2.2, 1.1, 3.3, 4.4, 0.5], "age": [31.0, np.nan, 40.0, 22.0, 19.0], "passed": list("nnyyn")}
+    )
+    data = binary_data(table, ["hours", "age"], "passed", dropna=True)
+    assert data.table is table  # the learner's table itself, not a copy
+    assert export.whole_number_columns(table) == ["age"]
+    values = frames.learner_values(data)
+    assert values["hours"].tolist() == [2.2, 3.3, 4.4, 0.5] and values["age"].tolist() == [31, 40, 22, 19]
+    assert frames.learner_values(data, rows=[1])["passed"].tolist() == ["y"]
+    fit = lg.train_logistic(data.X, data.y, lg.TrainSettings(lr=0.1, epochs=20))
+    ko = catalog("ko")
+    frame = frames.predictions_frame(fit, data.X, data.y, data.features, data.classes, values=values, t=ko)
+    text = export.csv_bytes(frame).decode("utf-8-sig")
+    assert text.splitlines()[0] == "hours,age,레이블,y,P(y),예측,정답 여부,구분"
+    assert text.splitlines()[1].startswith("2.2,31,n,0,") and text.splitlines()[1].endswith(",학습")
+    assert codegen.training_csv(values[["hours", "age"]], data.y, data.features).decode().splitlines() == [
+        "hours,age,y",
+        "2.2,31,0",
+        "3.3,40,1",
+        "4.4,22,1",
+        "0.5,19,0",
+    ]
+    written = frames.learner_features(data)
+    assert [codegen.number_literal(v) for v in written[0]] == ["2.2", "31"]
+    assert np.array_equal(np.asarray(written, dtype=np.float32), data.X)  # the same float32 the model trained on

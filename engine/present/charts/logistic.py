@@ -237,7 +237,9 @@ def _points_layer(points: pd.DataFrame, x: str, y: str, classes, x_scale, y_scal
                 legend=alt.Legend(title=t.gettext("prediction"), orient="bottom"),
             ),
             fill=alt.condition(
-                alt.datum.correct == "✓", alt.Color("label:N", scale=_class_scale(classes)), alt.value("white")
+                alt.datum.correct == "✓",
+                alt.Color("label:N", scale=_class_scale(classes), legend=None),  # the colour's legend says it
+                alt.value("white"),
             ),
             tooltip=tooltip,
         )

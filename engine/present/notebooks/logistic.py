@@ -70,7 +70,7 @@ def logistic_notebook(
     """The notebook that repeats this run. ``notes``: the course notes the table comes from (keys of
     ``course.NOTES``); ``upload``: read the data from the uploaded table (``embed``: written inside the notebook)
     instead of writing X and y in; ``shown``: the page's numbers (W, b, loss, accuracy), quoted for comparison."""
-    X = np.asarray(X, dtype=np.float32).reshape(len(np.asarray(y).reshape(-1)), -1)
+    X = codegen.feature_array(X).reshape(len(np.asarray(y).reshape(-1)), -1)  # float32, or the learner's numbers
     n, d = X.shape
     inline = upload is not None or n <= codegen.MAX_INLINE_ROWS
     steps = codegen.logistic_steps(
