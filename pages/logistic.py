@@ -221,7 +221,12 @@ if (train or links.asks_for_result()) and prepared is not None and split_error i
     slot.train(current_key, fn, total=settings.epochs, estimate_s=estimate, advice=setup.LIMIT_ADVICE, extra=extra)
 if prepared is None:
     st.caption(_("Fix the table above to train."))
-slot.show_progress(key="log_job", describe=setup.describe_progress, chart=setup.live_chart)
+running_with = slot.pending.key.settings.optimizer if slot.pending is not None else settings.optimizer
+slot.show_progress(
+    key="log_job",
+    describe=partial(setup.describe_progress, running_with),
+    chart=partial(setup.live_chart, running_with),
+)
 slot.settle(usable=lambda job: not job.result.fit.diverged)
 if slot.notice:
     st.warning(slot.notice, icon=":material/info:")

@@ -193,13 +193,18 @@ def equation(result: Run) -> None:
 def curves(result: Run) -> None:
     fit, t = result.fit, translator()
     hist, every = frames.history_for_chart(fit.history)
-    thinned = _(" (every {k}th of {n:,} epochs shown)", k=every, n=len(fit.history)) if every > 1 else ""
-    left, right = st.columns(2)
-    for col, column, title in ((left, "loss", _("BCE loss per epoch")), (right, "accuracy", _("Accuracy per epoch"))):
+    unit = charts.step_unit(fit.settings.optimizer)
+    if unit == "iteration":
+        titles = {"loss": _("BCE loss per iteration"), "accuracy": _("Accuracy per iteration")}
+        thinned = _(" (every {k}th of {n:,} iterations shown)", k=every, n=len(fit.history)) if every > 1 else ""
+    else:
+        titles = {"loss": _("BCE loss per epoch"), "accuracy": _("Accuracy per epoch")}
+        thinned = _(" (every {k}th of {n:,} epochs shown)", k=every, n=len(fit.history)) if every > 1 else ""
+    for col, column in zip(st.columns(2), ("loss", "accuracy"), strict=True):
         with col:
             ui_charts.show(
                 ("log-curve", result.key, column),
-                partial(charts.training_curve_chart, hist, column, title=title + thinned, t=t),
+                partial(charts.training_curve_chart, hist, column, title=titles[column] + thinned, unit=unit, t=t),
                 width="stretch",
             )
 

@@ -357,18 +357,17 @@ def time_estimate(data: BinaryData | None, settings: logistic.TrainSettings) -> 
 # --- a run ---------------------------------------------------------------------------------------
 
 
-def describe_progress(row: dict) -> str:
-    return _(
-        "epoch {epoch:,} / {total:,} · loss {loss:.4f} · accuracy {accuracy:.1%}",
-        epoch=row["epoch"] + 1,
-        total=row["epochs"],
-        loss=row["loss"],
-        accuracy=row["accuracy"],
-    )
+def describe_progress(optimizer: str, row: dict) -> str:
+    """The progress line of a run with ``optimizer`` (L-BFGS counts iterations, the others epochs)."""
+    text = N_("epoch {epoch:,} / {total:,} · loss {loss:.4f} · accuracy {accuracy:.1%}")
+    if charts.step_unit(optimizer) == "iteration":
+        text = N_("iteration {epoch:,} / at most {total:,} · loss {loss:.4f} · accuracy {accuracy:.1%}")
+    return _(text, epoch=row["epoch"] + 1, total=row["epochs"], loss=row["loss"], accuracy=row["accuracy"])
 
 
-def live_chart(history: pd.DataFrame):
-    return charts.live_loss_chart(history, total_epochs=int(history["epochs"].iloc[-1]), t=translator())
+def live_chart(optimizer: str, history: pd.DataFrame):
+    total, unit = int(history["epochs"].iloc[-1]), charts.step_unit(optimizer)
+    return charts.live_loss_chart(history, total_epochs=total, unit=unit, t=translator())
 
 
 def divergence(run: Run, settings: logistic.TrainSettings, set_lr) -> None:
@@ -430,7 +429,11 @@ def divergence(run: Run, settings: logistic.TrainSettings, set_lr) -> None:
             ui_charts.show(
                 ("log-diverged", ui_charts.frame_key(fit.history)),
                 lambda: charts.training_curve_chart(
-                    fit.history, "loss", title=_("BCE loss before the divergence"), t=translator()
+                    fit.history,
+                    "loss",
+                    title=_("BCE loss before the divergence"),
+                    unit=charts.step_unit(fit.settings.optimizer),
+                    t=translator(),
                 ),
                 width="stretch",
             )
