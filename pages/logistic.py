@@ -48,7 +48,7 @@ settings_ui = Binding(
 @dataclass
 class LogisticState:
     uploads: Uploads = field(default_factory=Uploads)
-    run: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic"))  # extra: (data, table)
+    run: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic"))  # extra: see setup.Run.of
     prepared: tuple | None = None  # (identity, BinaryData or DataError) of the last upload checked
     validation: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic-validation"))
 
@@ -138,9 +138,10 @@ if source == "preset":
             _("**What it reproduces.** ") + _(preset.reproduces, **dict(preset.params)), icon=":material/menu_book:"
         )
     features, label, table_name = list(preset.features), preset.label, _(preset.title)
-    editor_key, frame = f"log_table_{preset.key}", preset.frame()
+    editor_key, frame, table_key = f"log_table_{preset.key}", preset.frame(), ("preset", preset.key)
 else:
     frame, features, label, table_name, editor_key, table_id = setup.upload_table(state, settings_ui, KEEP)
+    table_key = ("upload", table_name)
 
 option_cols = st.columns(2)
 dropna = option_cols[0].checkbox(
@@ -192,6 +193,8 @@ if isinstance(data_error, tables.LabelsDifferInCase) or merge:
     option_cols[1].checkbox(_("Merge labels that differ only in case or spaces"), key="log_merge", persist_state=KEEP)
 if data_error is not None:
     st.error(tr(data_error), icon=":material/block:")
+    if isinstance(data_error, tables.TooManyClasses):
+        setup.more_classes(data_error.count)
 else:
     setup.data_summary(prepared, dropna)
 
@@ -213,11 +216,12 @@ st.header(_("3. Train"), divider="gray")
 course_slot = st.container()  # the course's checkpoints for this run, filled once the result is known
 current_key = RunSpec("logistic", data_fp, settings) if prepared is not None else None
 slot = state.run
-train = st.button(_("Train"), type="primary", key="log_train", disabled=prepared is None or split_error is not None)
-if (train or links.asks_for_result()) and prepared is not None and split_error is None:
+can_train = prepared is not None and split_error is None
+train = st.button(_("Train"), type="primary", key="log_train", disabled=not can_train)
+if (train or links.asks_for_result()) and can_train:
     fn = partial(logistic.fit_and_advise, prepared.X, prepared.y, settings)
     estimate = setup.estimate_seconds(prepared, settings)
-    extra = (prepared, table_name)
+    extra = (prepared, table_name, table_key)
     slot.train(current_key, fn, total=settings.epochs, estimate_s=estimate, advice=setup.LIMIT_ADVICE, extra=extra)
 if prepared is None:
     st.caption(_("Fix the table above to train."))
@@ -245,12 +249,15 @@ if result is None:
 
 st.header(_("4. Results"), divider="gray")
 slot.show_instant()
-results.stale_notice(result, current_key, table_name)
-results.summary(result)
-results.equation(result)
-results.curves(result)
-results.evaluation(result)
-decision.predict_form(result)
-next_steps.validation_curve(result, state)
-uploaded = (current, state.uploads.table) if source == "upload" and result.key == current_key else None
-next_steps.code_and_downloads(result, uploaded)
+shown_here = results.for_this_table(result, table_key, can_train)  # else folded away under its own table's name
+with st.container() if shown_here else st.expander(results.other_table_label(result)):
+    if shown_here:
+        results.stale_notice(result, current_key, can_train)
+    results.summary(result)
+    results.equation(result)
+    results.curves(result)
+    results.evaluation(result)
+    decision.predict_form(result)
+    next_steps.validation_curve(result, state)
+    uploaded = (current, state.uploads.table) if source == "upload" and result.key == current_key else None
+    next_steps.code_and_downloads(result, uploaded)

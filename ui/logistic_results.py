@@ -65,14 +65,34 @@ def describe_settings(s: logistic.TrainSettings) -> str:
     return text
 
 
-def stale_notice(result: Run, current_key, table_name: str) -> None:
+def for_this_table(result: Run, table_key: tuple, can_train: bool) -> bool:
+    """Whether ``result`` was trained on the table the page shows (an edited version of it included); else say
+    that it is folded away below, under its own table's name."""
+    if result.table_key is None or result.table_key == table_key:
+        return True
+    st.info(
+        _(
+            "The last result was trained on another table, **{name}**: it is folded away below, under its name.",
+            name=md(result.table_name),
+        )
+        + " "
+        + (_("Press **Train** to fit this table.") if can_train else _("Fix this table above to train on it.")),
+        icon=":material/swap_horiz:",
+    )
+    return False
+
+
+def other_table_label(result: Run) -> str:
+    return _("The last result, trained on {name}", name=md(result.table_name))
+
+
+def stale_notice(result: Run, current_key, can_train: bool = True) -> None:
     reasons = []
     if current_key is None:
         reasons.append(_("the table now has a problem (see above)"))
     else:
-        if current_key.data != result.key.data:
-            same = result.table_name == table_name
-            reasons.append(_("the table changed") if same else _("the table is now {name}", name=md(table_name)))
+        if current_key.data != result.key.data:  # an edit (another table's result is folded away: for_this_table)
+            reasons.append(_("the table changed"))
         if current_key.settings != result.key.settings:
             labels = {field: _(name) for field, name in SETTING_NAMES.items()}
             reasons.append(
@@ -82,11 +102,13 @@ def stale_notice(result: Run, current_key, table_name: str) -> None:
                 )
             )
     if reasons:
+        then = _("press **Train** to update it.") if can_train else _("fix the problem above, then press **Train**.")
         st.warning(
             _(
                 "**Stale result.** Since this model was trained, {reasons}. What you see below is the old result; "
-                "press **Train** to update it.",
+                "{then}",
                 reasons=_(" and ").join(reasons),
+                then=then,
             ),
             icon=":material/update:",
         )

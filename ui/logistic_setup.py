@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from engine.data import tables
 from engine.data.upload import BinaryData
-from engine.models import logistic
+from engine.models import logistic, plane
 from engine.present import export
 from engine.present.charts import logistic as charts
 from engine.runtime.jobs import Job
@@ -33,6 +34,10 @@ UPLOAD_HOLDOUT_FROM = 20  # rows: a smaller table is trained on whole (as the co
 UPLOAD_ITERATIONS = 100
 
 
+PLANE_PAGE = "pages/softmax_plane.py"
+PICKED_LABEL = "log_label_picked"  # the label column the page picked for the current upload
+
+
 @dataclass
 class Run:
     """A training run this session asked for, with the data it was asked on."""
@@ -40,10 +45,11 @@ class Run:
     job: Job
     data: BinaryData
     table_name: str
+    table_key: tuple | None = None  # which table: ("preset", key) or ("upload", file name)
 
     @classmethod
     def of(cls, job: Job | None, extra) -> Run | None:
-        """The run ``job`` of a RunSlot, whose extra is (data, table name); None for no job."""
+        """The run ``job`` of a RunSlot, whose extra is (data, table name, table key); None for no job."""
         return None if job is None else cls(job, *extra)
 
     @property
@@ -163,8 +169,11 @@ def upload_table(state, bind: Binding, keep: str):
         st.rerun()
     frame, columns = upload.frame, [str(c) for c in upload.frame.columns]
     if arrived or st.session_state.get("log_label") not in columns:
-        numeric = [c for c in columns[:-1] if pd.api.types.is_numeric_dtype(frame[c])]
-        st.session_state.log_label, st.session_state.log_features = columns[-1], numeric or columns[:-1]
+        label = tables.two_class_column(frame) or columns[-1]  # the last column with two classes, else the last
+        others = [c for c in columns if c != label]
+        numeric = [c for c in others if pd.api.types.is_numeric_dtype(frame[c])]
+        st.session_state.log_label, st.session_state.log_features = label, numeric or others
+        st.session_state[PICKED_LABEL] = label
     if arrived:  # settings that train on a typical real table at the first press
         bind.push(upload_defaults(len(frame)))
     st.session_state.log_features = [c for c in st.session_state.get("log_features", []) if c in columns]
@@ -193,9 +202,38 @@ def upload_table(state, bind: Binding, keep: str):
         persist_state=keep,
         help=_("The columns the model learns from. Each must hold numbers."),
     )
+    last = columns[-1]
+    if label != last and label == st.session_state.get(PICKED_LABEL):  # picked over the last column: say why
+        count = tables.class_count(frame[last])
+        if 2 < count <= plane.MAX_CLASSES:
+            more_classes(count, last, chosen=label)
     table_name, editor_key = upload.name, f"log_upload_{upload.file_id}_{state.uploads.read_count}"
     table_id = (upload.file_id, state.uploads.read_count)
     return frame, features, label, table_name, editor_key, table_id
+
+
+def more_classes(count: int, column: str | None = None, chosen: str | None = None) -> None:
+    """Offer the page that takes K classes: after the label column's "more than two classes" error, or (with
+    ``column`` and ``chosen``) when the last column has ``count`` values and a two-class column was picked instead."""
+    if chosen is not None:
+        text = _(
+            "The last column, '{column}', has {count} different values, so the label is '{label}', the last column "
+            "with two classes. If '{column}' holds classes: logistic regression separates two, softmax regression "
+            "takes K.",
+            column=md(column),
+            count=count,
+            label=md(chosen),
+        )
+    else:
+        text = _("Logistic regression separates two classes; softmax regression takes K.")
+    text += " " + _(
+        "The **Softmax on a plane** page trains it on two features: on its own point sets, or on a CSV of yours "
+        "with the columns x1, x2 and class (a whole number from 0 to {top}).",
+        top=plane.MAX_CLASSES - 1,
+    )
+    with st.container(border=True):
+        st.markdown(text)
+        st.page_link(PLANE_PAGE, label=_("Open Softmax on a plane"), icon=":material/arrow_forward:")
 
 
 def data_summary(data: BinaryData, dropna: bool) -> None:
