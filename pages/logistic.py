@@ -50,6 +50,7 @@ class LogisticState:
     uploads: Uploads = field(default_factory=Uploads)
     run: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic"))  # extra: see setup.Run.of
     prepared: tuple | None = None  # (identity, BinaryData or DataError) of the last upload checked
+    upload_settings: tuple | None = None  # (file id, settings before, settings after) when an upload changed them
     validation: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic-validation"))
 
 
@@ -201,6 +202,8 @@ else:
 # --- 2. Settings ----------------------------------------------------------------------------
 
 st.header(_("2. Settings"), divider="gray")
+if source == "upload":
+    setup.upload_settings_notice(state, settings_ui, state.uploads.table)
 setup.settings_widgets(
     settings_ui, KEEP, disabled_seed=st.session_state.log_init == "zeros" and not st.session_state.log_holdout
 )

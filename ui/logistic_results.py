@@ -28,19 +28,9 @@ from ui import links
 from ui.binding import changes
 from ui.i18n import _, tr, translator
 from ui.logistic_decision import THRESHOLD_KEY, decision_view, predictions
-from ui.logistic_setup import MAX_SHOWN_FEATURES, OPTIMIZERS, THRESHOLD_FIELD, Run
+from ui.logistic_setup import MAX_SHOWN_FEATURES, OPTIMIZERS, SETTING_NAMES, THRESHOLD_FIELD, Run
 from ui.text import md, number, tex_text
 
-SETTING_NAMES = {
-    "optimizer": N_("optimizer"),
-    "lr": N_("learning rate"),
-    "epochs": N_("epochs"),
-    "init": N_("init"),
-    "seed": N_("seed"),
-    "standardize": N_("standardize"),
-    "l2": N_("L2 strength λ"),
-    "holdout": N_("held-out share"),
-}
 PARTS = {"train": N_("training rows"), "test": N_("held-out rows")}
 
 

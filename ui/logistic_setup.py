@@ -3,6 +3,7 @@ rows, L2, the optimizer, L-BFGS included), and a run's progress or divergence (`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -34,6 +35,28 @@ UPLOAD_HOLDOUT_FROM = 20  # rows: a smaller table is trained on whole (as the co
 UPLOAD_ITERATIONS = 100
 
 
+SETTING_NAMES = {
+    "optimizer": N_("optimizer"),
+    "lr": N_("learning rate"),
+    "epochs": N_("epochs"),
+    "init": N_("init"),
+    "seed": N_("seed"),
+    "standardize": N_("standardize"),
+    "l2": N_("L2 strength λ"),
+    "holdout": N_("held-out share"),
+}
+# Why an upload sets each setting (ui: upload_settings_notice).
+UPLOAD_REASONS = {
+    "optimizer": N_("L-BFGS reaches the minimum in tens of iterations, with no learning rate to tune"),
+    "lr": N_("L-BFGS's first step; its line search adjusts it"),
+    "epochs": N_("L-BFGS stops by itself once it has converged, usually well before that"),
+    "standardize": N_("every column on a scale of about 1, whatever its unit"),
+    "l2": N_(
+        "scikit-learn's default penalty (C = 1, so λ = 1 / training rows): the weights stay finite even when a "
+        "line separates the classes"
+    ),
+    "holdout": N_("rows kept out of training show how the model does on rows it has not seen"),
+}
 PLANE_PAGE = "pages/softmax_plane.py"
 PICKED_LABEL = "log_label_picked"  # the label column the page picked for the current upload
 
@@ -174,8 +197,12 @@ def upload_table(state, bind: Binding, keep: str):
         numeric = [c for c in others if pd.api.types.is_numeric_dtype(frame[c])]
         st.session_state.log_label, st.session_state.log_features = label, numeric or others
         st.session_state[PICKED_LABEL] = label
-    if arrived:  # settings that train on a typical real table at the first press
-        bind.push(upload_defaults(len(frame)))
+    if arrived:  # settings that train on a typical real table at the first press; said next to the settings
+        before = bind.pull()
+        after = dataclasses.replace(upload_defaults(len(frame)), init=before.init, seed=before.seed)
+        bind.push(after)
+        changed = any(getattr(before, f) != getattr(after, f) for f in bind.fields)
+        state.upload_settings = (upload.file_id, before, after) if changed else None
     st.session_state.log_features = [c for c in st.session_state.get("log_features", []) if c in columns]
     st.caption(
         _(
@@ -234,6 +261,65 @@ def more_classes(count: int, column: str | None = None, chosen: str | None = Non
     with st.container(border=True):
         st.markdown(text)
         st.page_link(PLANE_PAGE, label=_("Open Softmax on a plane"), icon=":material/arrow_forward:")
+
+
+def upload_settings_notice(state, bind: Binding, upload) -> None:
+    """After an upload changed the settings: what changed and why, with one click back to the learner's own."""
+    noted = state.upload_settings
+    if noted is None or upload is None or noted[0] != upload.file_id:
+        return
+    _file_id, before, after = noted
+    now = bind.pull()
+    if any(getattr(now, f) != getattr(after, f) for f in bind.fields):
+        return  # the learner has changed them since: the notice has done its work
+    lines = []
+    for field in [f for f in SETTING_NAMES if f in bind.fields]:
+        old, new = getattr(before, field), getattr(after, field)
+        if old == new:
+            continue
+        name = _("most iterations") if field == "epochs" and after.optimizer == "lbfgs" else _(SETTING_NAMES[field])
+        reason = UPLOAD_REASONS.get(field)
+        if field == "holdout" and not new:
+            reason = N_("a table under {n} rows is trained on all of them")
+        why = _(reason, n=UPLOAD_HOLDOUT_FROM) if reason else ""
+        lines.append(f"- {name}: {_setting(field, old)} → {_setting(field, new)}" + (f" ({why})" if why else ""))
+    with st.container(border=True):
+        st.markdown(
+            _("**The upload changed these settings** so that a typical real table trains at the first press:")
+            + "\n"
+            + "\n".join(lines)
+        )
+        with st.container(horizontal=True):
+            st.button(
+                _("Keep my settings"),
+                key="log_keep_settings",
+                on_click=_keep_settings,
+                args=(state, bind, before),
+                icon=":material/undo:",
+                help=_("Put back the settings you had before the upload."),
+            )
+            st.button(_("Use these"), key="log_accept_settings", on_click=_accept_settings, args=(state,))
+
+
+def _setting(field: str, value) -> str:
+    if field == "optimizer":
+        return OPTIMIZERS.get(value, str(value))
+    if field == "init":
+        return _(INITS[value]) if value in INITS else str(value)
+    if field == "standardize":
+        return _("on") if value else _("off")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _keep_settings(state, bind: Binding, before: logistic.TrainSettings) -> None:
+    bind.push(before)
+    state.upload_settings = None
+
+
+def _accept_settings(state) -> None:
+    state.upload_settings = None
 
 
 def data_summary(data: BinaryData, dropna: bool) -> None:
