@@ -48,8 +48,9 @@ settings_ui = Binding(
 @dataclass
 class LogisticState:
     uploads: Uploads = field(default_factory=Uploads)
-    run: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic"))  # extra: (data, table)
+    run: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic"))  # extra: see setup.Run.of
     prepared: tuple | None = None  # (identity, BinaryData or DataError) of the last upload checked
+    upload_settings: tuple | None = None  # (file id, settings before, settings after) when an upload changed them
     validation: jobs_view.RunSlot = field(default_factory=lambda: jobs_view.RunSlot("logistic-validation"))
 
 
@@ -138,9 +139,10 @@ if source == "preset":
             _("**What it reproduces.** ") + _(preset.reproduces, **dict(preset.params)), icon=":material/menu_book:"
         )
     features, label, table_name = list(preset.features), preset.label, _(preset.title)
-    editor_key, frame = f"log_table_{preset.key}", preset.frame()
+    editor_key, frame, table_key = f"log_table_{preset.key}", preset.frame(), ("preset", preset.key)
 else:
     frame, features, label, table_name, editor_key, table_id = setup.upload_table(state, settings_ui, KEEP)
+    table_key = ("upload", table_name)
 
 option_cols = st.columns(2)
 dropna = option_cols[0].checkbox(
@@ -192,12 +194,16 @@ if isinstance(data_error, tables.LabelsDifferInCase) or merge:
     option_cols[1].checkbox(_("Merge labels that differ only in case or spaces"), key="log_merge", persist_state=KEEP)
 if data_error is not None:
     st.error(tr(data_error), icon=":material/block:")
+    if isinstance(data_error, tables.TooManyClasses):
+        setup.more_classes(data_error.count)
 else:
     setup.data_summary(prepared, dropna)
 
 # --- 2. Settings ----------------------------------------------------------------------------
 
 st.header(_("2. Settings"), divider="gray")
+if source == "upload":
+    setup.upload_settings_notice(state, settings_ui, state.uploads.table)
 setup.settings_widgets(
     settings_ui, KEEP, disabled_seed=st.session_state.log_init == "zeros" and not st.session_state.log_holdout
 )
@@ -213,15 +219,21 @@ st.header(_("3. Train"), divider="gray")
 course_slot = st.container()  # the course's checkpoints for this run, filled once the result is known
 current_key = RunSpec("logistic", data_fp, settings) if prepared is not None else None
 slot = state.run
-train = st.button(_("Train"), type="primary", key="log_train", disabled=prepared is None or split_error is not None)
-if (train or links.asks_for_result()) and prepared is not None and split_error is None:
+can_train = prepared is not None and split_error is None
+train = st.button(_("Train"), type="primary", key="log_train", disabled=not can_train)
+if (train or links.asks_for_result()) and can_train:
     fn = partial(logistic.fit_and_advise, prepared.X, prepared.y, settings)
     estimate = setup.estimate_seconds(prepared, settings)
-    extra = (prepared, table_name)
+    extra = (prepared, table_name, table_key)
     slot.train(current_key, fn, total=settings.epochs, estimate_s=estimate, advice=setup.LIMIT_ADVICE, extra=extra)
 if prepared is None:
     st.caption(_("Fix the table above to train."))
-slot.show_progress(key="log_job", describe=setup.describe_progress, chart=setup.live_chart)
+running_with = slot.pending.key.settings.optimizer if slot.pending is not None else settings.optimizer
+slot.show_progress(
+    key="log_job",
+    describe=partial(setup.describe_progress, running_with),
+    chart=partial(setup.live_chart, running_with),
+)
 slot.settle(usable=lambda job: not job.result.fit.diverged)
 if slot.notice:
     st.warning(slot.notice, icon=":material/info:")
@@ -240,12 +252,15 @@ if result is None:
 
 st.header(_("4. Results"), divider="gray")
 slot.show_instant()
-results.stale_notice(result, current_key, table_name)
-results.summary(result)
-results.equation(result)
-results.curves(result)
-results.evaluation(result)
-decision.predict_form(result)
-next_steps.validation_curve(result, state)
-uploaded = (current, state.uploads.table) if source == "upload" and result.key == current_key else None
-next_steps.code_and_downloads(result, uploaded)
+shown_here = results.for_this_table(result, table_key, can_train)  # else folded away under its own table's name
+with st.container() if shown_here else st.expander(results.other_table_label(result)):
+    if shown_here:
+        results.stale_notice(result, current_key, can_train)
+    results.summary(result)
+    results.equation(result)
+    results.curves(result)
+    results.evaluation(result)
+    decision.predict_form(result)
+    next_steps.validation_curve(result, state)
+    uploaded = (current, state.uploads.table) if source == "upload" and result.key == current_key else None
+    next_steps.code_and_downloads(result, uploaded)

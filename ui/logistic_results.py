@@ -29,19 +29,9 @@ from ui import links, room
 from ui.binding import changes
 from ui.i18n import _, tr, translator
 from ui.logistic_decision import THRESHOLD_KEY, decision_view, predictions
-from ui.logistic_setup import MAX_SHOWN_FEATURES, OPTIMIZERS, THRESHOLD_FIELD, Run
+from ui.logistic_setup import MAX_SHOWN_FEATURES, OPTIMIZERS, SETTING_NAMES, THRESHOLD_FIELD, Run
 from ui.text import md, number, tex_text
 
-SETTING_NAMES = {
-    "optimizer": N_("optimizer"),
-    "lr": N_("learning rate"),
-    "epochs": N_("epochs"),
-    "init": N_("init"),
-    "seed": N_("seed"),
-    "standardize": N_("standardize"),
-    "l2": N_("L2 strength λ"),
-    "holdout": N_("held-out share"),
-}
 PARTS = {"train": N_("training rows"), "test": N_("held-out rows")}
 
 
@@ -66,14 +56,34 @@ def describe_settings(s: logistic.TrainSettings) -> str:
     return text
 
 
-def stale_notice(result: Run, current_key, table_name: str) -> None:
+def for_this_table(result: Run, table_key: tuple, can_train: bool) -> bool:
+    """Whether ``result`` was trained on the table the page shows (an edited version of it included); else say
+    that it is folded away below, under its own table's name."""
+    if result.table_key is None or result.table_key == table_key:
+        return True
+    st.info(
+        _(
+            "The last result was trained on another table, **{name}**: it is folded away below, under its name.",
+            name=md(result.table_name),
+        )
+        + " "
+        + (_("Press **Train** to fit this table.") if can_train else _("Fix this table above to train on it.")),
+        icon=":material/swap_horiz:",
+    )
+    return False
+
+
+def other_table_label(result: Run) -> str:
+    return _("The last result, trained on {name}", name=md(result.table_name))
+
+
+def stale_notice(result: Run, current_key, can_train: bool = True) -> None:
     reasons = []
     if current_key is None:
         reasons.append(_("the table now has a problem (see above)"))
     else:
-        if current_key.data != result.key.data:
-            same = result.table_name == table_name
-            reasons.append(_("the table changed") if same else _("the table is now {name}", name=md(table_name)))
+        if current_key.data != result.key.data:  # an edit (another table's result is folded away: for_this_table)
+            reasons.append(_("the table changed"))
         if current_key.settings != result.key.settings:
             labels = {field: _(name) for field, name in SETTING_NAMES.items()}
             reasons.append(
@@ -83,11 +93,13 @@ def stale_notice(result: Run, current_key, table_name: str) -> None:
                 )
             )
     if reasons:
+        then = _("press **Train** to update it.") if can_train else _("fix the problem above, then press **Train**.")
         st.warning(
             _(
                 "**Stale result.** Since this model was trained, {reasons}. What you see below is the old result; "
-                "press **Train** to update it.",
+                "{then}",
                 reasons=_(" and ").join(reasons),
+                then=then,
             ),
             icon=":material/update:",
         )
@@ -204,13 +216,18 @@ def equation(result: Run) -> None:
 def curves(result: Run) -> None:
     fit, t = result.fit, translator()
     hist, every = frames.history_for_chart(fit.history)
-    thinned = _(" (every {k}th of {n:,} epochs shown)", k=every, n=len(fit.history)) if every > 1 else ""
-    left, right = st.columns(2)
-    for col, column, title in ((left, "loss", _("BCE loss per epoch")), (right, "accuracy", _("Accuracy per epoch"))):
+    unit = charts.step_unit(fit.settings.optimizer)
+    if unit == "iteration":
+        titles = {"loss": _("BCE loss per iteration"), "accuracy": _("Accuracy per iteration")}
+        thinned = _(" (every {k}th of {n:,} iterations shown)", k=every, n=len(fit.history)) if every > 1 else ""
+    else:
+        titles = {"loss": _("BCE loss per epoch"), "accuracy": _("Accuracy per epoch")}
+        thinned = _(" (every {k}th of {n:,} epochs shown)", k=every, n=len(fit.history)) if every > 1 else ""
+    for col, column in zip(st.columns(2), ("loss", "accuracy"), strict=True):
         with col:
             ui_charts.show(
                 ("log-curve", result.key, column),
-                partial(charts.training_curve_chart, hist, column, title=title + thinned, t=t),
+                partial(charts.training_curve_chart, hist, column, title=titles[column] + thinned, unit=unit, t=t),
                 width="stretch",
             )
 

@@ -3,6 +3,7 @@ rows, L2, the optimizer, L-BFGS included), and a run's progress or divergence (`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -10,8 +11,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from engine.data import tables
 from engine.data.upload import BinaryData
-from engine.models import logistic
+from engine.models import logistic, plane
 from engine.present import export
 from engine.present.charts import logistic as charts
 from engine.runtime.jobs import Job
@@ -33,6 +35,32 @@ UPLOAD_HOLDOUT_FROM = 20  # rows: a smaller table is trained on whole (as the co
 UPLOAD_ITERATIONS = 100
 
 
+SETTING_NAMES = {
+    "optimizer": N_("optimizer"),
+    "lr": N_("learning rate"),
+    "epochs": N_("epochs"),
+    "init": N_("init"),
+    "seed": N_("seed"),
+    "standardize": N_("standardize"),
+    "l2": N_("L2 strength λ"),
+    "holdout": N_("held-out share"),
+}
+# Why an upload sets each setting (ui: upload_settings_notice).
+UPLOAD_REASONS = {
+    "optimizer": N_("L-BFGS reaches the minimum in tens of iterations, with no learning rate to tune"),
+    "lr": N_("L-BFGS's first step; its line search adjusts it"),
+    "epochs": N_("L-BFGS stops by itself once it has converged, usually well before that"),
+    "standardize": N_("every column on a scale of about 1, whatever its unit"),
+    "l2": N_(
+        "scikit-learn's default penalty (C = 1, so λ = 1 / training rows): the weights stay finite even when a "
+        "line separates the classes"
+    ),
+    "holdout": N_("rows kept out of training show how the model does on rows it has not seen"),
+}
+PLANE_PAGE = "pages/softmax_plane.py"
+PICKED_LABEL = "log_label_picked"  # the label column the page picked for the current upload
+
+
 @dataclass
 class Run:
     """A training run this session asked for, with the data it was asked on."""
@@ -40,10 +68,11 @@ class Run:
     job: Job
     data: BinaryData
     table_name: str
+    table_key: tuple | None = None  # which table: ("preset", key) or ("upload", file name)
 
     @classmethod
     def of(cls, job: Job | None, extra) -> Run | None:
-        """The run ``job`` of a RunSlot, whose extra is (data, table name); None for no job."""
+        """The run ``job`` of a RunSlot, whose extra is (data, table name, table key); None for no job."""
         return None if job is None else cls(job, *extra)
 
     @property
@@ -164,10 +193,17 @@ def upload_table(state, bind: Binding, keep: str):
     reading_note(upload)
     frame, columns = upload.frame, [str(c) for c in upload.frame.columns]
     if arrived or st.session_state.get("log_label") not in columns:
-        numeric = [c for c in columns[:-1] if pd.api.types.is_numeric_dtype(frame[c])]
-        st.session_state.log_label, st.session_state.log_features = columns[-1], numeric or columns[:-1]
-    if arrived:  # settings that train on a typical real table at the first press
-        bind.push(upload_defaults(len(frame)))
+        label = tables.two_class_column(frame) or columns[-1]  # the last column with two classes, else the last
+        others = [c for c in columns if c != label]
+        numeric = [c for c in others if pd.api.types.is_numeric_dtype(frame[c])]
+        st.session_state.log_label, st.session_state.log_features = label, numeric or others
+        st.session_state[PICKED_LABEL] = label
+    if arrived:  # settings that train on a typical real table at the first press; said next to the settings
+        before = bind.pull()
+        after = dataclasses.replace(upload_defaults(len(frame)), init=before.init, seed=before.seed)
+        bind.push(after)
+        changed = any(getattr(before, f) != getattr(after, f) for f in bind.fields)
+        state.upload_settings = (upload.file_id, before, after) if changed else None
     st.session_state.log_features = [c for c in st.session_state.get("log_features", []) if c in columns]
     st.caption(
         _(
@@ -194,9 +230,97 @@ def upload_table(state, bind: Binding, keep: str):
         persist_state=keep,
         help=_("The columns the model learns from. Each must hold numbers."),
     )
+    last = columns[-1]
+    if label != last and label == st.session_state.get(PICKED_LABEL):  # picked over the last column: say why
+        count = tables.class_count(frame[last])
+        if 2 < count <= plane.MAX_CLASSES:
+            more_classes(count, last, chosen=label)
     table_name, editor_key = upload.name, f"log_upload_{upload.file_id}_{state.uploads.read_count}"
     table_id = (upload.file_id, state.uploads.read_count)
     return frame, features, label, table_name, editor_key, table_id
+
+
+def more_classes(count: int, column: str | None = None, chosen: str | None = None) -> None:
+    """Offer the page that takes K classes: after the label column's "more than two classes" error, or (with
+    ``column`` and ``chosen``) when the last column has ``count`` values and a two-class column was picked instead."""
+    if chosen is not None:
+        text = _(
+            "The last column, '{column}', has {count} different values, so the label is '{label}', the last column "
+            "with two classes. If '{column}' holds classes: logistic regression separates two, softmax regression "
+            "takes K.",
+            column=md(column),
+            count=count,
+            label=md(chosen),
+        )
+    else:
+        text = _("Logistic regression separates two classes; softmax regression takes K.")
+    text += " " + _(
+        "The **Softmax on a plane** page trains it on two features: on its own point sets, or on a CSV of yours "
+        "with the columns x1, x2 and class (a whole number from 0 to {top}).",
+        top=plane.MAX_CLASSES - 1,
+    )
+    with st.container(border=True):
+        st.markdown(text)
+        st.page_link(PLANE_PAGE, label=_("Open Softmax on a plane"), icon=":material/arrow_forward:")
+
+
+def upload_settings_notice(state, bind: Binding, upload) -> None:
+    """After an upload changed the settings: what changed and why, with one click back to the learner's own."""
+    noted = state.upload_settings
+    if noted is None or upload is None or noted[0] != upload.file_id:
+        return
+    _file_id, before, after = noted
+    now = bind.pull()
+    if any(getattr(now, f) != getattr(after, f) for f in bind.fields):
+        return  # the learner has changed them since: the notice has done its work
+    lines = []
+    for field in [f for f in SETTING_NAMES if f in bind.fields]:
+        old, new = getattr(before, field), getattr(after, field)
+        if old == new:
+            continue
+        name = _("most iterations") if field == "epochs" and after.optimizer == "lbfgs" else _(SETTING_NAMES[field])
+        reason = UPLOAD_REASONS.get(field)
+        if field == "holdout" and not new:
+            reason = N_("a table under {n} rows is trained on all of them")
+        why = _(reason, n=UPLOAD_HOLDOUT_FROM) if reason else ""
+        lines.append(f"- {name}: {_setting(field, old)} → {_setting(field, new)}" + (f" ({why})" if why else ""))
+    with st.container(border=True):
+        st.markdown(
+            _("**The upload changed these settings** so that a typical real table trains at the first press:")
+            + "\n"
+            + "\n".join(lines)
+        )
+        with st.container(horizontal=True):
+            st.button(
+                _("Keep my settings"),
+                key="log_keep_settings",
+                on_click=_keep_settings,
+                args=(state, bind, before),
+                icon=":material/undo:",
+                help=_("Put back the settings you had before the upload."),
+            )
+            st.button(_("Use these"), key="log_accept_settings", on_click=_accept_settings, args=(state,))
+
+
+def _setting(field: str, value) -> str:
+    if field == "optimizer":
+        return OPTIMIZERS.get(value, str(value))
+    if field == "init":
+        return _(INITS[value]) if value in INITS else str(value)
+    if field == "standardize":
+        return _("on") if value else _("off")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _keep_settings(state, bind: Binding, before: logistic.TrainSettings) -> None:
+    bind.push(before)
+    state.upload_settings = None
+
+
+def _accept_settings(state) -> None:
+    state.upload_settings = None
 
 
 def data_summary(data: BinaryData, dropna: bool) -> None:
@@ -358,18 +482,17 @@ def time_estimate(data: BinaryData | None, settings: logistic.TrainSettings) -> 
 # --- a run ---------------------------------------------------------------------------------------
 
 
-def describe_progress(row: dict) -> str:
-    return _(
-        "epoch {epoch:,} / {total:,} · loss {loss:.4f} · accuracy {accuracy:.1%}",
-        epoch=row["epoch"] + 1,
-        total=row["epochs"],
-        loss=row["loss"],
-        accuracy=row["accuracy"],
-    )
+def describe_progress(optimizer: str, row: dict) -> str:
+    """The progress line of a run with ``optimizer`` (L-BFGS counts iterations, the others epochs)."""
+    text = N_("epoch {epoch:,} / {total:,} · loss {loss:.4f} · accuracy {accuracy:.1%}")
+    if charts.step_unit(optimizer) == "iteration":
+        text = N_("iteration {epoch:,} / at most {total:,} · loss {loss:.4f} · accuracy {accuracy:.1%}")
+    return _(text, epoch=row["epoch"] + 1, total=row["epochs"], loss=row["loss"], accuracy=row["accuracy"])
 
 
-def live_chart(history: pd.DataFrame):
-    return charts.live_loss_chart(history, total_epochs=int(history["epochs"].iloc[-1]), t=translator())
+def live_chart(optimizer: str, history: pd.DataFrame):
+    total, unit = int(history["epochs"].iloc[-1]), charts.step_unit(optimizer)
+    return charts.live_loss_chart(history, total_epochs=total, unit=unit, t=translator())
 
 
 def divergence(run: Run, settings: logistic.TrainSettings, set_lr) -> None:
@@ -431,7 +554,11 @@ def divergence(run: Run, settings: logistic.TrainSettings, set_lr) -> None:
             ui_charts.show(
                 ("log-diverged", ui_charts.frame_key(fit.history)),
                 lambda: charts.training_curve_chart(
-                    fit.history, "loss", title=_("BCE loss before the divergence"), t=translator()
+                    fit.history,
+                    "loss",
+                    title=_("BCE loss before the divergence"),
+                    unit=charts.step_unit(fit.settings.optimizer),
+                    t=translator(),
                 ),
                 width="stretch",
             )

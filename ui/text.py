@@ -5,17 +5,32 @@ emoji and icon codes ``:smile:``) in nearly every text element, labels included.
 user controls (a file, column or class name, a cell) goes through :func:`md` before it is put
 into such text: every punctuation character that Markdown, KaTeX, Streamlit's directives or HTML
 entities could read is backslash-escaped (CommonMark allows it for all ASCII punctuation), which
-also breaks bare links (``https\\://``, ``www\\.``, ``a\\@b``). Commas, quotes and the like stay.
+breaks Markdown links, images and bare links at the parser. Commas, quotes and the like stay.
+
+Escapes are not enough on their own: after parsing, Streamlit's renderer rewrites the *text* (escapes
+already resolved) once more: GitHub's bare links (``http://…``, ``www.…``, ``a@b.c``) become links,
+``:smile:`` an emoji, ``:material/…:`` an icon, `` -> `` an arrow. So the sequences these rewrites look
+for are also broken with an invisible WORD JOINER (U+2060): the text reads the same, and stays text.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 
 _ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()<>#+-.!|~$:@&=^"})
+WORD_JOINER = "\u2060"
+# Where a rewrite of the parsed text would start (read on the escaped text): a scheme's colon
+# (``http\://``), ``www\.``, an address's ``\@``, a colon before text (emoji and icon codes), and the
+# pairs turned into arrows and signs (``\-\>``, ``\<\-``, ``\-\-``, ``\>\=``, ``\<\=``, ``\~\=``).
+_REWRITES = re.compile(
+    r"(?<=http)(?=\\:)|(?<=https)(?=\\:)|(?<=www)(?=\\\.)|(?=\\@)|(?<=\\:)(?=\S)"
+    r"|(?<=\\-)(?=\\[->])|(?<=\\<)(?=\\[-=])|(?<=\\[>~])(?=\\=)",
+    re.IGNORECASE,
+)
 _TEX = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
@@ -32,7 +47,7 @@ _TEX = {
 
 def md(text) -> str:
     """User-provided text, shown as itself inside Markdown (no formatting, no links, no maths)."""
-    return " ".join(str(text).split("\n")).translate(_ESCAPES)
+    return _REWRITES.sub(WORD_JOINER, " ".join(str(text).split("\n")).translate(_ESCAPES))
 
 
 def tex_text(text) -> str:

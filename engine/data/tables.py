@@ -292,6 +292,37 @@ class LabelsDifferInCase(DataError):
         self.merged = merged  # value -> the value it merges into
 
 
+class TooManyClasses(DataError):
+    """A label column with more than two classes (the page offers softmax regression, which takes K)."""
+
+    def __init__(self, message: Msg, column: str, count: int) -> None:
+        super().__init__(message)
+        self.column, self.count = column, count
+
+
+CLASS_COUNT_LIMIT = 50  # a column with more different values than this is counted as "many" (not counted on)
+
+
+def class_count(series: pd.Series) -> int:
+    """How many classes a column would hold as a label: its different non-blank values, compared as
+    :func:`binary_labels` compares them (1 and 1.0 and " 1" are one class). Only the distinct raw values are
+    looked at (cheap for a long column); over ``CLASS_COUNT_LIMIT`` of those it returns that many without
+    reading them further."""
+    distinct = series.drop_duplicates()
+    distinct = distinct[~blank_mask(distinct)]
+    if len(distinct) > CLASS_COUNT_LIMIT:
+        return len(distinct)
+    return int(label_keys(distinct).nunique())
+
+
+def two_class_column(frame: pd.DataFrame) -> str | None:
+    """The last column of ``frame`` that holds exactly two classes (the usual place of a label), or None."""
+    for name in reversed(list(frame.columns)):
+        if class_count(frame[name]) == 2:
+            return str(name)
+    return None
+
+
 def merge_case(series: pd.Series) -> pd.Series:
     """Labels that differ only in case or surrounding spaces made equal (the first spelling of each wins)."""
     keys = series.map(label_key)
@@ -344,12 +375,16 @@ def binary_labels(series: pd.Series, name: str) -> tuple[np.ndarray, tuple[str, 
                 ),
                 merged,
             )
-        raise DataError(
-            "The label column '{column}' has {count} different values ({shown}), but binary classification needs "
-            "exactly two. Choose another label column, or merge the classes.",
-            column=name,
-            count=len(distinct),
-            shown=shown,
+        raise TooManyClasses(
+            Msg(
+                "The label column '{column}' has {count} different values ({shown}), but binary classification "
+                "needs exactly two. Choose another label column, or merge the classes.",
+                column=name,
+                count=len(distinct),
+                shown=shown,
+            ),
+            name,
+            len(distinct),
         )
     numbers = pd.to_numeric(pd.Series(distinct), errors="coerce")
     positive = [d for d in distinct if d.lower() in POSITIVE_WORDS]

@@ -16,6 +16,7 @@ from engine.data.samples import big_csv
 from engine.models import logistic as lg
 from engine.present import logistic_frames as frames
 from tests.helpers import chart_data, chart_spec, finish_jobs, metrics, page_state
+from ui.text import WORD_JOINER
 
 GOOD_CSV = b"hours,passed\n1,0\n2,0\n3,1\n4,1\n5,1\n"
 DECISION = 4  # the decision view's place among the charts: loss, accuracy, ROC, precision–recall, decision
@@ -461,7 +462,7 @@ def test_unreadable_uploads_are_explained_and_the_table_is_kept(at, case, conten
 def test_file_names_and_cells_are_shown_as_text_not_markdown(at):
     to_upload(at)
     upload(at, b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "[click](https://example.com).csv")
-    assert r"**\[click\]\(https\://example\.com\)\.csv** could not be used" in errors(at)
+    assert rf"**\[click\]\(https{WORD_JOINER}\:{WORD_JOINER}//example\.com\)\.csv** could not be used" in errors(at)
     upload(at, b"hours,passed\n1,0\n**2**,0\n3,1\n", "cells.csv")
     assert r"Row 2, column 'hours' holds '\*\*2\*\*'" in errors(at)
 
@@ -477,8 +478,8 @@ def markdown_shown(at) -> list[str]:
         proto = getattr(node, "proto", None)
         if proto is None:
             continue
-        if node.type == "expandable":
-            out.append(proto.expandable.label)
+        if node.type == "expander":
+            out.append(node.label)
         for name in ("label", "help"):
             if name in proto.DESCRIPTOR.fields_by_name:
                 out.append(getattr(proto, name))
@@ -494,7 +495,7 @@ def test_column_names_cannot_inject_markdown_images_or_links(at):
     run_id = state(at).run.result.seq
     assert at.number_input(key=f"log_pred_{run_id}_0")  # the predict form has a field for that column
     shown = markdown_shown(at)
-    assert any(r"a\` \!\[x\]\(http\://e\.invalid/p\.png\) \`b" in text for text in shown)
+    assert any(rf"a\` \!\[x\]\(http{WORD_JOINER}\:{WORD_JOINER}//e\.invalid/p\.png\) \`b" in text for text in shown)
     assert not [text for text in shown if "![x](http" in text]
     assert "·a` ![x](http://e.invalid/p.png) `b + " in equation(at)  # shown as code: as it is
 

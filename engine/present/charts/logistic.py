@@ -16,15 +16,38 @@ CURVE_METRICS = {
 }
 SPLIT_NAMES = {"train": N_("training rows"), "test": N_("held-out rows")}
 SPLIT_COLORS = {"train": CLASS_COLORS["class 0"], "test": CLASS_COLORS["class 1"]}
+# The x axis of a training curve: an epoch of SGD or Adam is one step; L-BFGS counts iterations.
+# (axis title, tooltip title) by unit; steps are whole numbers, so the axis has whole-number ticks only.
+STEP_UNITS = {
+    "epoch": (N_("epoch (optimizer step)"), N_("epoch")),
+    "iteration": (N_("L-BFGS iteration"), N_("iteration")),
+}
+
+
+def step_unit(optimizer: str) -> str:
+    """What one row of a training history is for ``optimizer``: "iteration" for L-BFGS, else "epoch"."""
+    return "iteration" if optimizer == "lbfgs" else "epoch"
+
+
+def _step_axis(unit: str, t: Translator, **kwargs) -> alt.X:
+    axis_title, _tip = STEP_UNITS[unit]
+    return alt.X("epoch:Q", title=t.gettext(axis_title), axis=alt.Axis(tickMinStep=1, format="d"), **kwargs)
 
 
 def training_curve_chart(
-    history: pd.DataFrame, metric: str, *, title: str | None = None, height: int = 240, t: Translator = ENGLISH
+    history: pd.DataFrame,
+    metric: str,
+    *,
+    title: str | None = None,
+    height: int = 240,
+    unit: str = "epoch",
+    t: Translator = ENGLISH,
 ) -> alt.LayerChart:
     """Loss or accuracy per epoch; hovering anywhere shows the nearest epoch and its exact value.
 
     ``history``: epoch, loss, accuracy (accuracy as a fraction 0..1), and ``test_loss``,
     ``test_accuracy`` when rows were held out: then one line per part. ``metric``: "loss" or "accuracy".
+    ``unit``: what a row is, "epoch" or "iteration" (L-BFGS, :func:`step_unit`): it names the x axis.
     """
     _ = t.gettext
     y_title, fmt, color = CURVE_METRICS[metric]
@@ -45,11 +68,12 @@ def training_curve_chart(
         name=f"hover_{metric}", on="pointerover", nearest=True, fields=["epoch"], empty=False, clear="pointerout"
     )
     y_scale = alt.Scale(domain=[0, 1]) if metric == "accuracy" else alt.Scale(zero=True)
-    base = alt.Chart(data).encode(x=alt.X("epoch:Q", title=_("epoch (optimizer step)")))
+    base = alt.Chart(data).encode(x=_step_axis(unit, t))
     y = alt.Y("value:Q", title=y_title, scale=y_scale)
     interpolate = "step-after" if metric == "accuracy" else "linear"
     line = base.mark_line(interpolate=interpolate).encode(y=y, color=colors)
-    tooltip = [alt.Tooltip("epoch:Q", title=_("epoch")), alt.Tooltip("value:Q", title=y_title, format=fmt)]
+    step_title = _(STEP_UNITS[unit][1])
+    tooltip = [alt.Tooltip("epoch:Q", title=step_title), alt.Tooltip("value:Q", title=y_title, format=fmt)]
     if held_out:
         tooltip.insert(1, alt.Tooltip("part:N", title=_("rows")))
     hover = (
@@ -181,16 +205,19 @@ def validation_curve_chart(
     return alt.layer(*layers).properties(height=height, title=_title(_("{metric} across λ").format(metric=y_title)))
 
 
-def live_loss_chart(frame: pd.DataFrame, *, total_epochs: int, height: int = 200, t: Translator = ENGLISH) -> alt.Chart:
-    """The loss so far during training (``frame``: epoch, loss)."""
+def live_loss_chart(
+    frame: pd.DataFrame, *, total_epochs: int, height: int = 200, unit: str = "epoch", t: Translator = ENGLISH
+) -> alt.Chart:
+    """The loss so far during training (``frame``: epoch, loss); ``unit`` as in :func:`training_curve_chart`."""
     _ = t.gettext
+    step_title = _(STEP_UNITS[unit][1])
     return (
         alt.Chart(frame)
         .mark_line(point=len(frame) <= 60, color=CLASS_COLORS["class 0"])
         .encode(
-            x=alt.X("epoch:Q", title=_("epoch"), scale=alt.Scale(domain=[0, max(total_epochs - 1, 1)])),
+            x=_step_axis(unit, t, scale=alt.Scale(domain=[0, max(total_epochs - 1, 1)])),
             y=alt.Y("loss:Q", title=_("BCE loss")),
-            tooltip=[alt.Tooltip("epoch:Q", title=_("epoch")), alt.Tooltip("loss:Q", format=".6f", title=_("loss"))],
+            tooltip=[alt.Tooltip("epoch:Q", title=step_title), alt.Tooltip("loss:Q", format=".6f", title=_("loss"))],
         )
         .properties(height=height, title=_title(_("Loss while training")))
     )
