@@ -177,7 +177,11 @@ def test_schema_versions_and_the_migration_path(url):
         conn.execute(sa.text("ALTER TABLE members DROP COLUMN seat_hash"))
         conn.execute(sa.insert(rs.schema).values(version=1))
         conn.execute(sa.insert(rs.rooms).values(code="ABCDEFGH", key_hash="x$y", created_at=0, expires_at=9e12))
-        conn.execute(sa.text("INSERT INTO members (room_code, nickname, joined_at, seen_at, \"left\") VALUES ('ABCDEFGH', 'Ana', 0, 0, false)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO members (room_code, nickname, joined_at, seen_at, \"left\") VALUES ('ABCDEFGH', 'Ana', 0, 0, false)"
+            )
+        )
     engine.dispose()
     store = rs.RoomStore(url)
     assert store.schema_version() == rs.SCHEMA_VERSION == 3
