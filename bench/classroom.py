@@ -4,6 +4,7 @@
     .venv/bin/python bench/classroom.py --learners 10 --seconds 60 --hog          # plus one heavy user
     .venv/bin/python bench/classroom.py --learners 10 --seconds 60 --compare-hog  # both, and the ratio
     .venv/bin/python bench/classroom.py --url http://host:8501 [--pid 1234] ...   # an app served elsewhere
+    .venv/bin/python bench/classroom.py --learners 40 --seconds 120 --room        # the teacher's room
 
 Each learner is one ``bench.ws_client.Tab`` (Streamlit's own protocol: BackMsg up, ForwardMsg down, fragment
 timers run like a browser's) following a seeded script with think times: open a page from a link, move a
@@ -18,6 +19,9 @@ class arrives it opens sessions one at a time and reports the server CPU of a fr
 Printed: per action count, p50, p95 and max seconds; Train outcomes (result, refused by the app, no
 result, timeout); server CPU and peak RSS; the app's exceptions (counted as errors). The last line:
 ``classroom: N learners, p95 rerun X s, p95 first paint Y s, p95 MNIST result Z s, RSS peak W MB``.
+
+With ``--room`` the class is a class room instead (``bench/classroom_room.py``): a teacher opens a room and
+keeps its live view open while every learner joins it and answers the sigmoid page's checkpoints.
 """
 
 from __future__ import annotations
@@ -143,6 +147,9 @@ def start_server(log_path: Path, options: list[str]) -> tuple[subprocess.Popen, 
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env, data = mnist_data_dir()
+    rooms = log_path.parent / "data"  # the class rooms' SQLite file: a temp folder, never the working directory
+    rooms.mkdir(exist_ok=True)
+    env["LOGITLAB_DATA_DIR"] = str(rooms)
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--runner.fastReruns", "true"]
     cmd += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
@@ -494,7 +501,13 @@ def main() -> None:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--hog", action="store_true", help="one extra learner runs the heaviest logistic work")
     mode.add_argument("--compare-hog", action="store_true", help="the class without, then with the hog")
+    mode.add_argument("--room", action="store_true", help="a teacher's room: learners join and answer checkpoints")
     args = parser.parse_args()
+    if args.room:
+        from classroom_room import room_run
+
+        print(room_run(args), flush=True)
+        return
     if args.compare_hog:
         line, plain = one_run(args, hog=False)
         print(line, flush=True)

@@ -19,6 +19,8 @@ starlette_websocket.py``, ``runtime/app_session.py`` and the frontend bundle):
   fragment's rerun (``rerun_script`` with ``fragment_id`` and ``is_auto_rerun``), as long as no full
   run has started since (a full run's ``new_session`` clears every timer; the run sends them again).
 - Every rerun carries the values of all widgets on the page, as the frontend's widget manager does.
+- A form's submit button is a trigger like a button's; the frontend sends the values typed into the form's
+  widgets only with it (:meth:`Tab.submit`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ TEXT_KINDS = ("markdown", "text", "alert", "heading", "code", "exception", "prog
 BUTTON_KINDS = ("button", "download_button")
 XSRF_COOKIE = "_streamlit_xsrf"
 FULL_DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
+FRAGMENT_DONE = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 
 
 @dataclass
@@ -84,6 +87,8 @@ def _default_state(node: Node) -> WidgetState | None:
     """The value the frontend holds for a widget it has not been told to change: the server's or the default."""
     p, kind, state = node.proto, node.kind, WidgetState(id=node.widget_id)
     if kind == "number_input":
+        if not p.set_value and not p.HasField("default"):
+            return None  # value=None: the frontend holds no number until one is typed
         value = p.value if p.set_value else p.default
         if p.data_type == p.INT:
             state.int_value = int(value)
@@ -158,6 +163,11 @@ class Tab:
         self.started = 0  # full runs started
         self.finished_upto = 0  # the `started` count at the last full run that finished
         self.fragment_runs = 0
+        self.fragment_seconds: list[float] = []  # each fragment run, its new_session to its script_finished
+        self.fragment_waits: list[float] = []  # each timer's rerun request, sent until a run that began after it ended
+        self.on_finished: Callable[[Tab, bool], None] | None = None  # called after each run (True: a fragment's)
+        self._fragment_began = 0.0
+        self._fragment_asks: list[float] = []
         self.timers: dict[str, tuple[float, asyncio.Task]] = {}
         self._cookie = ""
         self._ws = None
@@ -213,6 +223,10 @@ class Tab:
             (n for n in found if n.label.startswith(label)), None
         )
 
+    def by_key(self, key: str) -> Node | None:
+        """The widget made with ``key=key`` (Streamlit ends a keyed widget's id with ``-<key>``)."""
+        return next((n for n in self.widgets() if n.widget_id.endswith(f"-{key}")), None)
+
     def texts(self) -> list[str]:
         return [_text_of(n) for _, n in sorted(self.nodes.items()) if n.kind in (*TEXT_KINDS, "metric")]
 
@@ -230,16 +244,35 @@ class Tab:
     # --- actions -------------------------------------------------------------------------------
 
     async def set(self, label: str, value: Any, kinds: tuple[str, ...] | None = None) -> float:
-        """Move the widget labelled ``label`` to ``value``; seconds until the rerun finished."""
-        node = self._need(label, kinds)
+        """Move the widget labelled ``label`` (or made with ``key=label``) to ``value``; seconds until the rerun
+        finished."""
+        node = self.by_key(label) or self._need(label, kinds)
         self.values[node.widget_id] = encode(node, value)
         return await self._full_run()
 
     async def press(self, label: str) -> float:
-        """Click the button labelled ``label``; seconds until the rerun finished."""
-        node = self._need(label, BUTTON_KINDS)
+        """Click the button labelled ``label`` (or made with ``key=label``); seconds until the rerun finished."""
+        node = self.by_key(label) or self._need(label, BUTTON_KINDS)
         if getattr(node.proto, "disabled", False):
             raise LookupError(f"the button {label!r} is disabled")
+        return await self._full_run(trigger=WidgetState(id=node.widget_id, trigger_value=True))
+
+    async def submit(self, button: str, values: dict[str, Any] | None = None) -> float:
+        """Type ``values`` into a form's widgets, then press its submit button; seconds until the rerun finished.
+
+        ``button`` and the keys of ``values`` are widget keys (``key=``) or, failing that, labels. The values go
+        up with the submit trigger, as the frontend sends a form's pending values only on submission.
+        """
+        node = self.by_key(button) or self._need(button, BUTTON_KINDS)
+        if node.kind != "button" or not node.proto.is_form_submitter:
+            raise LookupError(f"{button!r} on /{self.path} is not a form's submit button")
+        if getattr(node.proto, "disabled", False):
+            raise LookupError(f"the button {button!r} is disabled")
+        for name, value in (values or {}).items():
+            widget = self.by_key(name) or self._need(name, None)
+            if getattr(widget.proto, "form_id", "") != node.proto.form_id:
+                raise LookupError(f"{name!r} is not in the form of {button!r} on /{self.path}")
+            self.values[widget.widget_id] = encode(widget, value)
         return await self._full_run(trigger=WidgetState(id=node.widget_id, trigger_value=True))
 
     async def select_tab(self, label: str) -> float:
@@ -359,6 +392,7 @@ class Tab:
         while not self.closed:
             await asyncio.sleep(interval)
             try:
+                self._fragment_asks.append(time.perf_counter())
                 await self._send_rerun(fragment=fragment)
             except websockets.ConnectionClosed:
                 return
@@ -375,6 +409,8 @@ class Tab:
                 if handler is not None:
                     handler(msg)
                 if kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    if self.on_finished is not None and msg.script_finished in (*FULL_DONE, FRAGMENT_DONE):
+                        self.on_finished(self, msg.script_finished == FRAGMENT_DONE)
                     async with self._changed:  # an interrupted run shows nothing settled: no one is woken
                         self._changed.notify_all()
         except websockets.ConnectionClosed:
@@ -396,7 +432,9 @@ class Tab:
         if ns.initialize.session_id:
             self.session_id = ns.initialize.session_id
         self.run_id, self.run_fragments = run.script_run_id, list(run.fragment_ids)
-        if not self.run_fragments:
+        if self.run_fragments:
+            self._fragment_began = time.perf_counter()
+        else:
             self.started += 1
             self.page_hash, self.main_hash = ns.page_script_hash, ns.main_script_hash
             for _, task in self.timers.values():
@@ -435,7 +473,12 @@ class Tab:
             self.finished_upto = self.started
             shown = {n.widget_id for n in self.nodes.values()}
             self.values = {k: v for k, v in self.values.items() if k in shown}  # the frontend forgets gone widgets
-        elif status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+        elif status == FRAGMENT_DONE:
+            now = time.perf_counter()
+            self.fragment_seconds.append(now - self._fragment_began)
+            served = [t for t in self._fragment_asks if t <= self._fragment_began]  # this run read what they asked
+            self._fragment_asks = self._fragment_asks[len(served) :]
+            self.fragment_waits.extend(now - t for t in served)
             gone = set(self.run_fragments)
             self.nodes = {k: n for k, n in self.nodes.items() if n.fragment_id not in gone or n.run_id == self.run_id}
             self.fragment_runs += 1
