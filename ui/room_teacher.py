@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -220,6 +221,17 @@ def leaderboard(members, events) -> None:
     )
 
 
+@st.cache_data(max_entries=4096, show_spinner=False)
+def _thumbnail(event_id: int, pixels: bytes) -> bytes:
+    """A drawing as a PNG, made once (the view polls every few seconds; ``event_id`` keys it)."""
+    from PIL import Image
+
+    picture = mnist_charts.step_image(np.frombuffer(pixels, dtype=np.uint8).reshape(28, 28), side=GALLERY_SIDE)
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def gallery(members, events) -> None:
     found = views.drawings(members, events)
     st.subheader(_("The class's digits, by what the model read"))
@@ -234,7 +246,7 @@ def gallery(members, events) -> None:
         columns = st.columns(8)
         for n, d in enumerate(group[:16]):
             with columns[n % 8]:
-                st.image(mnist_charts.step_image(d["image"], side=GALLERY_SIDE), width=GALLERY_SIDE)
+                st.image(_thumbnail(d["id"], d["image"].tobytes()), width=GALLERY_SIDE)
                 meant = d["meant"]
                 said = _("meant {d}", d=meant) if meant is not None else _("not said")
                 st.caption(f"{md(d['nickname'])} · {said} · {d['probability']:.0%}")

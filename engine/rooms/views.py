@@ -167,6 +167,7 @@ def drawings(members: Sequence[Member], events: Sequence[Event]) -> list[dict]:
             continue
         found.append(
             {
+                "id": e.id,
                 "nickname": names.get(e.member_id, "?"),
                 "image": pixels,
                 "read": int(d["predicted"]),
