@@ -61,9 +61,11 @@ bench-jobs: $(DEV_STAMP) mnist
 	$(PY) bench/jobs_concurrency.py
 
 # Re-take the README screenshots (docs/*.png) with the browser tests (the Softmax one shows the
-# real MNIST and is taken by hand: its browser test trains on a tiny stand-in).
+# real MNIST and is taken by hand: its browser test trains on a tiny stand-in), and the teacher's
+# view of a class room that eight learners filled.
 screenshots: $(DEV_STAMP)
 	SCREENSHOT_DIR=docs $(PY) -m pytest -m browser -k "not softmax"
+	$(PY) docs/classroom_screenshot.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -48,7 +48,7 @@ def upload_big_table_with_sgd(tab, url: str, csv: Path) -> None:
     tab.get_by_text("Upload a CSV", exact=True).click()
     tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
     tab.get_by_text("100,000 rows × 11 columns").wait_for()
-    tab.get_by_text("Most iterations").wait_for()  # an upload starts on L-BFGS
+    tab.get_by_text("Most iterations", exact=True).wait_for()  # an upload starts on L-BFGS
     optimizer = tab.locator('[data-testid="stSelectbox"]').filter(has_text="Optimizer").locator("input")
     optimizer.click()
     optimizer.fill("SGD")

@@ -65,7 +65,7 @@ def test_moving_a_setting_mid_run_keeps_the_run_and_marks_it_stale(browser, tmp_
             tab.get_by_text("Upload a CSV", exact=True).click()
             tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
             tab.get_by_text("100,000 rows × 11 columns").wait_for()
-            tab.get_by_text("Most iterations").wait_for()  # an upload starts on L-BFGS: SGD runs long
+            tab.get_by_text("Most iterations", exact=True).wait_for()  # an upload starts on L-BFGS: SGD runs long
             tab.wait_for_timeout(1000)
             optimizer = tab.locator('[data-testid="stSelectbox"]').filter(has_text="Optimizer").locator("input")
             optimizer.click()
