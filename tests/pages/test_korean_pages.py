@@ -137,3 +137,29 @@ def test_softmax_page_in_korean_with_a_digit_and_a_bad_image(korean, tmp_path, m
     at.file_uploader(key="smx_upload").set_value(("notes.png", b"not an image", "image/png")).run()
     assert at.error
     assert_korean(at)
+
+
+def test_class_room_in_korean_for_the_teacher_and_a_learner(korean, tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGITLAB_DATA_DIR", str(tmp_path / "rooms"))
+    teacher = korean("pages/classroom.py")
+    assert_korean(teacher)
+    teacher.button(key="room_create").click().run()
+    assert_korean(teacher)
+    (code,) = [
+        c for k in teacher.session_state if k.endswith("RoomSession") for c in teacher.session_state[k].teacher_of
+    ]
+    learner = korean("pages/sigmoid.py")
+    learner.query_params["room"] = code
+    learner.run()
+    learner.text_input(key="room_side_name").input("민지")
+    next(b for b in learner.button if b.label == KO.gettext("Join")).click().run()
+    learner.number_input(key="course_sig_at_zero_guess").set_value(0.5)
+    learner.button(key="course_sig_at_zero_commit").click().run()
+    assert_korean(learner)
+    learner.switch_page("pages/logistic.py").run()
+    finish_jobs(learner.button(key="log_train").click().run())
+    assert learner.button(key="room_send_logistic")
+    assert_korean(learner)
+    teacher.run()
+    assert KO.gettext("Checkpoints: the class's guesses") in [h.value for h in teacher.subheader]
+    assert_korean(teacher)
