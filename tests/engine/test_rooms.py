@@ -12,6 +12,7 @@ import sys
 import uuid
 
 import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -255,3 +256,20 @@ def test_leaderboard_and_export_defuse_formulas():
     assert board["nickname"].tolist() == ["Bo", "=cmd()"] and board["lambda"].tolist() == [1.0, 0.1]
     exported = views.export(members, events)
     assert exported["nickname"].tolist()[0] == "'=cmd()"
+
+
+def test_the_guess_chart_shows_one_guess_and_the_answer_beside_it():
+    from engine.present.charts.room import guess_chart
+
+    one = pd.DataFrame(
+        {"item": ["a"], "nickname": ["x"], "guess": ["0.6"], "answer": ["0.5"], "right": [False]}
+        | {"guess_value": [0.6], "answer_value": [0.5]}
+    )
+    low, high = guess_chart(one, "number").to_dict(validate=False)["layer"][0]["encoding"]["x"]["bin"]["extent"]
+    assert low < 0.5 and high > 0.6 and high - low >= 0.1
+    differing = pd.concat([one, one.assign(guess_value=[0.9], answer_value=[0.7])])  # each learner's own answer
+    spec = guess_chart(differing, "number").to_dict(validate=False)
+    low, high = spec["layer"][0]["encoding"]["x"]["bin"]["extent"]
+    assert low < 0 < 0.1 < 0.2 < high  # the distances 0.1 and 0.2, and 0 marked
+    choices = guess_chart(one.assign(guess=["yes"]), "choice").to_dict(validate=False)
+    assert choices["encoding"]["y"]["field"] == "guess"

@@ -41,11 +41,15 @@ def guess_chart(table: pd.DataFrame, kind: str, *, height: int = 180, t: Transla
     frame = frame.assign(x=frame["guess_value"] if same else frame["guess_value"] - frame["answer_value"])
     marked = float(answers[0]) if same else 0.0
     x_title = _("guess") if same else _("guess − the learner's own answer")
+    # bins over the guesses and the marked answer, never narrower than a tenth of their size (one guess
+    # alone, or every guess the same, still gets a bar of its own and the answer beside it)
+    low, high = min(frame["x"].min(), marked), max(frame["x"].max(), marked)
+    pad = max((high - low) * 0.08, abs(marked) * 0.1, 0.05)
     bars = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("x:Q", bin=alt.Bin(maxbins=24), title=x_title),
+            x=alt.X("x:Q", bin=alt.Bin(maxbins=24, extent=[low - pad, high + pad]), title=x_title),
             y=alt.Y("count():Q", title=_("learners"), axis=alt.Axis(tickMinStep=1, format="d")),
             color=color,
             tooltip=[alt.Tooltip("count():Q", title=_("learners"))],
