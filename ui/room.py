@@ -93,8 +93,18 @@ def _store(url: str) -> RoomStore:
     return RoomStore(url)
 
 
+PURGE_EVERY_S = 600.0
+_purged = [0.0]
+
+
 def store() -> RoomStore:
-    return _store(database_url())
+    """The rooms' database; every ten minutes it also deletes expired rooms with all their data."""
+    found = _store(database_url())
+    now = time.monotonic()
+    if now - _purged[0] > PURGE_EVERY_S:
+        _purged[0] = now
+        found.purge_expired()
+    return found
 
 
 def ttl_hours() -> float:
