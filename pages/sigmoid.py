@@ -178,7 +178,9 @@ course_ui.sigmoid_goals(w, b)
 st.divider()
 st.subheader(_("Compare activation functions"))
 st.caption(_("The course asks you to look at other ways of bending a straight line. They are drawn against z itself."))
-names = st.multiselect(_("Functions"), list(sg.ACTIVATIONS), key="sig_acts", persist_state=KEEP)
+names = st.multiselect(
+    _("Functions"), list(sg.ACTIVATIONS), key="sig_acts", persist_state=KEEP, placeholder=_("Choose functions")
+)
 if names:
     ui_charts.show(
         ("activations", tuple(names), x_min, x_max),

@@ -228,6 +228,7 @@ def upload_table(state, bind: Binding, keep: str):
         columns,
         key="log_features",
         persist_state=keep,
+        placeholder=_("Choose feature columns"),
         help=_("The columns the model learns from. Each must hold numbers."),
     )
     last = columns[-1]

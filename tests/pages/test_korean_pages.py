@@ -163,3 +163,14 @@ def test_class_room_in_korean_for_the_teacher_and_a_learner(korean, tmp_path, mo
     teacher.run()
     assert KO.gettext("Checkpoints: the class's guesses") in [h.value for h in teacher.subheader]
     assert_korean(teacher)
+
+
+def test_every_multiselect_has_a_korean_placeholder(korean):
+    """Streamlit's own "Choose options" would be English in a Korean page."""
+    sigmoid = korean("pages/sigmoid.py")
+    assert sigmoid.multiselect(key="sig_acts").proto.placeholder == KO.gettext("Choose functions")
+    logistic = korean("pages/logistic.py")
+    logistic.radio(key="log_source").set_value("upload").run()
+    logistic.file_uploader(key="log_upload").set_value(("t.csv", b"a,b,y\n1,2,0\n3,4,1\n", "text/csv")).run()
+    assert logistic.multiselect(key="log_features").proto.placeholder == KO.gettext("Choose feature columns")
+    assert KO.gettext("Choose feature columns") != "Choose feature columns"
