@@ -135,3 +135,21 @@ def english_sentences(texts) -> list[str]:
         text = _CODE.sub(" ", text.replace("\\", ""))
         found += _ENGLISH_RUN.findall(text)
     return found
+
+
+# --- Real browser -------------------------------------------------------------------------------
+
+
+def set_number(tab, label: str, value) -> None:
+    """Type ``value`` into the number field ``label`` and wait until the page holds it (no fixed sleep)."""
+    from playwright.sync_api import expect
+
+    box = tab.get_by_role("spinbutton", name=label)
+    expect(box).to_have_count(1)  # (while a rerun redraws the settings, the old field may still be there)
+    box.fill(str(value))
+    box.press("Enter")
+    tab.wait_for_function(
+        "([label, value]) => [...document.querySelectorAll('input')].some("
+        "i => i.getAttribute('aria-label') === label && i.value === String(value))",
+        arg=[label, value],
+    )

@@ -13,6 +13,7 @@ import pytest
 
 from engine.data.samples import big_csv
 from tests.conftest import SERVER_PIDS, open_tab, serve_app
+from tests.helpers import set_number
 
 pytestmark = pytest.mark.browser
 
@@ -55,17 +56,6 @@ def upload_big_table_with_sgd(tab, url: str, csv: Path) -> None:
     tab.get_by_role("option", name="SGD").first.wait_for()
     optimizer.press("Enter")
     tab.get_by_role("spinbutton", name="Epochs (optimizer steps)").wait_for()
-
-
-def set_number(tab, label: str, value: int) -> None:
-    box = tab.get_by_role("spinbutton", name=label)
-    box.fill(str(value))
-    box.press("Enter")
-    tab.wait_for_function(
-        "([label, value]) => [...document.querySelectorAll('input')].some("
-        "i => i.getAttribute('aria-label') === label && i.value === String(value))",
-        arg=[label, value],
-    )
 
 
 def test_one_learner_cannot_hold_the_class_and_a_closed_tab_stops_its_run(browser, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from engine.data.mnist import DATA_ENV
 from engine.data.samples import big_csv
 from tests.conftest import open_tab, serve_app
+from tests.helpers import set_number
 
 pytestmark = pytest.mark.browser
 
@@ -30,10 +31,7 @@ def open_mnist_tab(tab, url: str, epochs: int = 40) -> None:
     tab.get_by_role("heading", name="Start here: the course, step by step").wait_for()  # the entry script ran once
     tab.goto(url + "/softmax")
     tab.get_by_role("tab", name="MNIST").click()
-    epochs_box = tab.get_by_label("Epochs")
-    epochs_box.fill(str(epochs))
-    epochs_box.press("Enter")
-    tab.wait_for_timeout(300)
+    set_number(tab, "Epochs", epochs)
 
 
 def test_a_run_survives_leaving_the_page_and_is_there_on_return(browser, tmp_path, slow_mnist_root):
@@ -57,6 +55,8 @@ def test_a_run_survives_leaving_the_page_and_is_there_on_return(browser, tmp_pat
 def test_moving_a_setting_mid_run_keeps_the_run_and_marks_it_stale(browser, tmp_path):
     csv = tmp_path / "big.csv"
     csv.write_bytes(big_csv())
+    from playwright.sync_api import expect  # (here: without playwright the fixtures skip the test)
+
     with serve_app(tmp_path / "streamlit.log", {"LOGITLAB_MAX_RUN_SECONDS": "0"}) as url:  # a long run, on purpose
         context, tab = open_tab(browser, url)
         try:
@@ -66,21 +66,16 @@ def test_moving_a_setting_mid_run_keeps_the_run_and_marks_it_stale(browser, tmp_
             tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
             tab.get_by_text("100,000 rows × 11 columns").wait_for()
             tab.get_by_text("Most iterations", exact=True).wait_for()  # an upload starts on L-BFGS: SGD runs long
-            tab.wait_for_timeout(1000)
             optimizer = tab.locator('[data-testid="stSelectbox"]').filter(has_text="Optimizer").locator("input")
+            expect(optimizer).to_have_count(1)
             optimizer.click()
             optimizer.fill("SGD")  # typed into the select box, then picked
-            tab.wait_for_timeout(500)
+            tab.get_by_role("option", name="SGD").first.wait_for()
             optimizer.press("Enter")
-            epochs = tab.get_by_role("spinbutton", name="Epochs (optimizer steps)")
-            epochs.fill("3000")
-            epochs.press("Enter")
-            tab.wait_for_timeout(500)
+            set_number(tab, "Epochs (optimizer steps)", 3000)
             tab.get_by_role("button", name="Train", exact=True).click()
             stop_button(tab).wait_for()
-            lr = tab.get_by_role("spinbutton", name="Learning rate")
-            lr.fill("0.5")  # a settings widget, moved while the run goes on
-            lr.press("Enter")
+            set_number(tab, "Learning rate", 0.5)  # a settings widget, moved while the run goes on
             tab.get_by_role("heading", name="4. Results").wait_for(timeout=180_000)
             tab.get_by_text(re.compile(r"^z = .*·f9")).wait_for()  # the equation of the run that finished
             body = tab.locator("body").inner_text()
