@@ -59,6 +59,7 @@ class RoomSession:
     nickname: str = ""
     seat: str = ""  # kept in the address: a reloaded page is back in its seat
     pending: str | None = None  # a code from a join link, not joined yet
+    left_code: str | None = None  # the room this session left (its link, still in the address, is not a new one)
     teacher_of: set[str] = field(default_factory=set)  # rooms whose teacher key this session gave
     made: dict[str, str] = field(default_factory=dict)  # room code -> teacher key, for rooms made here
     share_guesses: bool = False  # the room's setting, as last seen
@@ -149,7 +150,9 @@ def _leave_room(notice: str | None = None) -> None:
 
 
 def leave() -> None:
+    left = session().code
     _leave_room()
+    session().left_code = left
 
 
 def join(typed_code: str | None, nickname: str | None) -> str | None:
@@ -174,6 +177,7 @@ def join(typed_code: str | None, nickname: str | None) -> str | None:
     if s.member_id is not None and s.code != room.code:
         _leave_room()
     s.code, s.member_id, s.nickname, s.seat, s.pending = room.code, joined.id, joined.nickname, joined.seat, None
+    s.left_code = None
     s.share_guesses, s.checked, s.touched = room.share_guesses, time.time(), time.time()
     return None
 
@@ -191,7 +195,7 @@ def arrive() -> None:
         else:
             KEY_FAILS.allow(s.id)
             s.notice = _("This teacher link is not valid (or its room has closed): the page shows what learners see.")
-    elif code and code != s.code and code not in s.teacher_of:
+    elif code and code != s.code and code not in s.teacher_of and code != s.left_code:
         seat = st.query_params.get(SEAT_QUERY)
         back = store().back_in_seat(code, seat) if seat else None
         if back is not None:  # the same learner, after a reload (the address kept their seat)

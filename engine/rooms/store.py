@@ -360,9 +360,9 @@ class RoomStore:
             ).first()
         if row is None or not row.seat_hash or not hmac.compare_digest(row.seat_hash, _seat_hash(token)):
             return None
+        if row.left:  # they left the room on purpose: back only by joining again
+            return None
         self.touch(row.id)
-        with self.engine.begin() as conn:
-            conn.execute(sa.update(members).where(members.c.id == row.id).values(left=False))
         return Member.of(row)
 
     def touch(self, member_id: int) -> None:

@@ -130,6 +130,10 @@ def test_a_reloaded_page_is_back_in_its_seat(store):
     assert store.back_in_seat(code, "nonsense") is None and store.back_in_seat(keys.new_code(), ana.seat) is None
     with store.engine.connect() as conn:
         assert token not in conn.execute(sa.select(rs.members.c.seat_hash)).scalar()
+    store.leave(ana.id)  # left on purpose: the seat is no way back (joining again is)
+    assert store.back_in_seat(code, ana.seat) is None
+    again = store.join(code, "Ana")
+    assert again.id == ana.id and store.back_in_seat(code, again.seat).id == ana.id
 
 
 def test_rooms_expire_with_their_data(store, clock):

@@ -169,3 +169,18 @@ def test_an_expired_room_is_gone(app, data_dir):
     late.text_input(key="room_side_name").input("Bo")
     next(b for b in late.button if b.label == "Join").click().run()
     assert "There is no open room with this code" in "\n".join(w.value for w in late.warning)
+
+
+def test_a_learner_who_leaves_stays_out_and_can_join_again(app):
+    _, code, _ = open_room(app)
+    ana = join(app, code, "Ana")
+    ana.button(key="room_leave").click().run()
+    ana.run()  # (the next run still has the old address)
+    assert page_state(ana, "RoomSession").code is None
+    assert not any("Class room" in m.value for m in ana.sidebar.markdown)
+    assert not [t for t in ana.sidebar.text_input if t.key == "room_side_name"]  # no join form pushed at them
+    ana.switch_page(ROOM_PAGE).run()
+    ana.text_input(key="room_page_code").input(code)
+    ana.text_input(key="room_page_name").input("Ana")
+    next(b for b in ana.button if b.label == "Join").click().run()
+    assert page_state(ana, "RoomSession").code == code
