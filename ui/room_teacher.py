@@ -70,18 +70,23 @@ def joining(code: str, key: str | None) -> None:
         st.caption(_("Learners scan the code, or open any page of this app and type the room code in the sidebar."))
         st.code(join_link, language=None, wrap_lines=True)
         if key is not None:
+            teacher_link = app_address({room.ROOM_QUERY: code, room.KEY_QUERY: key}, "classroom")
+            st.warning(
+                _(
+                    "Keep your private teacher link before you go on: it is the only way back to this view (after a "
+                    "reload, or on another device). The app keeps the key hashed and cannot show it again."
+                ),
+                icon=":material/key:",
+            )
             with st.expander(_("Your private teacher link (do not project it)")):
-                st.code(
-                    app_address({room.ROOM_QUERY: code, room.KEY_QUERY: key}, "classroom"),
-                    language=None,
-                    wrap_lines=True,
-                )
-                st.caption(
-                    _(
-                        "Save it now: it is shown only in this session (the app keeps the key hashed, so nobody can "
-                        "show it again). It opens this view on any device."
-                    )
-                )
+                st.code(teacher_link, language=None, wrap_lines=True)
+            st.download_button(
+                _("Save the teacher link as a file"),
+                data=teacher_link + "\n",
+                file_name=f"logitlab-teacher-{code}.txt",
+                mime="text/plain",
+                key=f"room_key_file_{code}",
+            )
 
 
 def controls(code: str) -> None:

@@ -82,6 +82,8 @@ def commit(at, item_id: str, value):
 def test_a_teacher_sees_two_learners_guesses_runs_and_drawings(app, tiny_mnist):
     teacher, code, key = open_room(app)
     assert "Room code" in texts(teacher) and keys.shown_code(code) in texts(teacher)
+    saved = teacher.get("download_button")
+    assert any(b.proto.id.endswith(f"room_key_file_{code}") for b in saved), "the private link, as a file to keep"
     assert teacher.get("imgs") or teacher.get("image"), "the join QR code"
 
     ana = join(app, code, "Ana")
