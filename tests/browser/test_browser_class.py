@@ -45,7 +45,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 def upload_big_table_with_sgd(tab, url: str, csv: Path) -> None:
     tab.goto(url + "/logistic")
-    tab.get_by_role("heading", name="Logistic regression").wait_for()
+    tab.get_by_role("heading", name="Logistic regression", exact=True).wait_for()
     tab.get_by_text("Upload a CSV", exact=True).click()
     tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
     tab.get_by_text("100,000 rows × 11 columns").wait_for()

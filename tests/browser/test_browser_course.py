@@ -74,7 +74,7 @@ def test_a_learner_follows_the_first_three_steps_answering_a_checkpoint_on_each(
 
         # Step 3: the study-hours preset on the logistic page; predict, then Train
         tab.get_by_role("link", name="Study hours 1–4 → pass, trained as the notes do").click()
-        tab.get_by_role("heading", name="Logistic regression").wait_for()
+        tab.get_by_role("heading", name="Logistic regression", exact=True).wait_for()
         box = checkpoint_box(tab, "what will the training accuracy be?")
         assert "1,000 steps of SGD with learning rate 0.01" in box.inner_text()  # the link's preset and settings
         box.get_by_label("Your guess (%)").fill(f"{expected_hours_accuracy():g}")

@@ -144,7 +144,7 @@ def test_moved_controls_and_steps_survive_a_reopened_link(browser, served_app):
 
 def test_a_link_that_asks_for_the_result_shows_the_trained_run_at_once(browser, served_app):
     context, tab = open_tab(browser, f"{served_app}/logistic?preset=exam&epochs=300&lr=0.05")
-    tab.get_by_role("heading", name="Logistic regression").wait_for()
+    tab.get_by_role("heading", name="Logistic regression", exact=True).wait_for()
     lr = tab.get_by_label("Learning rate", exact=True)
     lr.fill("0.04")
     lr.press("Enter")

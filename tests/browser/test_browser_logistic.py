@@ -18,7 +18,7 @@ def test_upload_train_and_see_the_equation(page, served_app, tmp_path):
     # answers a deep link by running pages/logistic.py on its own (Streamlit's pages/ folder mode).
     page.get_by_role("heading", name="Start here: the course, step by step").wait_for()
     page.goto(served_app + "/logistic")
-    page.get_by_role("heading", name="Logistic regression").wait_for()
+    page.get_by_role("heading", name="Logistic regression", exact=True).wait_for()
     page.get_by_text("Compute device").wait_for()  # the app's own sidebar: we are inside st.navigation
     page.get_by_text("Upload a CSV", exact=True).click()
     page.get_by_text("No CSV yet").wait_for()
