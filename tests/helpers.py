@@ -49,6 +49,14 @@ def finish_jobs(at, timeout: float = 120.0):
     return at.run()
 
 
+def upload_table(at, content: bytes, name: str = "data.csv"):
+    """Upload ``content`` as the logistic page's table (the source switched to "upload"), as a learner does."""
+    at.radio(key="log_source").set_value("upload").run()
+    at.file_uploader(key="log_upload").set_value((name, content, "text/csv")).run()
+    assert not at.exception
+    return at
+
+
 def page_state(at, name: str):
     """The page's state dataclass instance (``ui.state.page_state``) named ``name``, e.g. "LogisticState"."""
     keys = [k for k in at.session_state if k.startswith("_state_") and k.endswith("." + name)]

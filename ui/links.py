@@ -197,10 +197,13 @@ def stop() -> NoReturn:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
-def link(query: dict[str, list[str]]) -> str:
-    """The address of this page with ``query``."""
+def link(query: dict[str, list[str]], page: str | None = None) -> str:
+    """The address of this page with ``query``; of the app's page ``page`` ("" for the first page) when given."""
     base = st.context.url or ""  # the page's address without its query; "http://host:8501" on the first page
-    if base and not urlsplit(base).path:
+    if page is not None:
+        parts = urlsplit(base)
+        base = f"{parts.scheme}://{parts.netloc}/{page}" if parts.netloc else f"/{page}"
+    elif base and not urlsplit(base).path:
         base += "/"
     return f"{base}?{urlencode(query, doseq=True)}"
 

@@ -200,7 +200,7 @@ def arrive() -> None:
         back = store().back_in_seat(code, seat) if seat else None
         if back is not None:  # the same learner, after a reload (the address kept their seat)
             s.code, s.member_id, s.nickname, s.seat, s.pending = code, back.id, back.nickname, seat, None
-            s.share_guesses, s.checked, s.touched = bool(store().room(code).share_guesses), time.time(), time.time()
+            s.checked, s.touched = 0.0, time.time()  # (the room's settings are read just below)
         else:
             s.pending = code
     if s.code is None:

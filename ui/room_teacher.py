@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -25,7 +24,7 @@ from engine.rooms import views
 from engine.rooms.store import Event
 from engine.text import N_
 from ui import charts as ui_charts
-from ui import room
+from ui import links, room
 from ui.i18n import _, n_, translator
 from ui.text import md
 
@@ -44,12 +43,6 @@ class Seen:
     events: list[Event] = field(default_factory=list)
 
 
-def app_address(query: dict[str, str], page: str = "") -> str:
-    parts = urlsplit(st.context.url or "")
-    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-    return f"{origin}/{page}?{urlencode(query)}"
-
-
 @st.cache_data(max_entries=32, show_spinner=False)
 def qr_png(link: str) -> bytes:
     import segno
@@ -61,7 +54,7 @@ def qr_png(link: str) -> bytes:
 
 def joining(code: str, key: str | None) -> None:
     """The code to say aloud, the join link as a QR code for the projector, and the private teacher link."""
-    join_link = app_address({room.ROOM_QUERY: code})
+    join_link = links.link({room.ROOM_QUERY: [code]}, page="")
     left, right = st.columns([1, 2], gap="large")
     with left:
         st.image(qr_png(join_link), width=220)
@@ -70,7 +63,7 @@ def joining(code: str, key: str | None) -> None:
         st.caption(_("Learners scan the code, or open any page of this app and type the room code in the sidebar."))
         st.code(join_link, language=None, wrap_lines=True)
         if key is not None:
-            teacher_link = app_address({room.ROOM_QUERY: code, room.KEY_QUERY: key}, "classroom")
+            teacher_link = links.link({room.ROOM_QUERY: [code], room.KEY_QUERY: [key]}, page="classroom")
             st.warning(
                 _(
                     "Keep your private teacher link before you go on: it is the only way back to this view (after a "

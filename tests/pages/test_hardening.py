@@ -15,6 +15,7 @@ from engine.data import upload as datamod
 from engine.data.samples import write_tiny_mnist
 from engine.present import export
 from tests.helpers import finish_jobs, metrics, page_state
+from tests.helpers import upload_table as upload
 from ui.text import WORD_JOINER
 
 HOSTILE_NAME = "**bold** [link](https://evil.example) $x^2$ :red[RED]"
@@ -25,12 +26,6 @@ def logistic(app):
     at = app().run()
     at.switch_page("pages/logistic.py").run()
     at.radio(key="log_source").set_value("upload").run()
-    return at
-
-
-def upload(at, content: bytes, name: str = "data.csv"):
-    at.file_uploader(key="log_upload").set_value((name, content, "text/csv")).run()
-    assert not at.exception
     return at
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import chart_spec, finish_jobs, page_state
+from tests.helpers import upload_table as upload
 from tests.pages.test_logistic_page import real_like_csv
 
 PLANE_PAGE = "softmax_plane"  # the address of the Softmax on a plane page
@@ -22,13 +23,6 @@ def at(app):
 def train(at):
     at.button(key="log_train").click().run()
     finish_jobs(at)
-    assert not at.exception
-    return at
-
-
-def upload(at, content: bytes, name: str):
-    at.radio(key="log_source").set_value("upload").run()
-    at.file_uploader(key="log_upload").set_value((name, content, "text/csv")).run()
     assert not at.exception
     return at
 

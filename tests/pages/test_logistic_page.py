@@ -16,6 +16,7 @@ from engine.data.samples import big_csv
 from engine.models import logistic as lg
 from engine.present import logistic_frames as frames
 from tests.helpers import chart_data, chart_spec, finish_jobs, metrics, page_state
+from tests.helpers import upload_table as upload
 from ui.text import WORD_JOINER
 
 GOOD_CSV = b"hours,passed\n1,0\n2,0\n3,1\n4,1\n5,1\n"
@@ -74,12 +75,6 @@ def pick_preset(at, key: str):
 
 def to_upload(at):
     at.radio(key="log_source").set_value("upload").run()
-    return at
-
-
-def upload(at, content: bytes, name: str = "data.csv"):
-    at.file_uploader(key="log_upload").set_value((name, content, "text/csv")).run()
-    assert not at.exception
     return at
 
 
