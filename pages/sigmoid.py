@@ -212,7 +212,7 @@ x_stab = st.number_input(
     persist_state=KEEP,
     help=_("Any x between −10³⁰ and 10³⁰."),
 )
-table = sg.stability_table(x_stab)
+table = cache.stability_table(x_stab)
 # Shown as text so that NaN and inf read as "nan" and "inf" (a number column shows NaN as empty).
 st.dataframe(
     table.assign(

@@ -30,6 +30,11 @@ def sigmoid_explorer_frame(w, b, x_min, x_max, w_family, b_family, derivative):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def stability_table(x: float):
+    return sigmoid.stability_table(x)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def activations_frame(names: tuple[str, ...], x_min, x_max):
     return sigmoid.activations_frame(list(names), x_min, x_max)
 

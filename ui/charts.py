@@ -16,6 +16,7 @@ same global Altair settings.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import threading
 from collections.abc import Callable
 
@@ -35,12 +36,29 @@ def _to_arrow(data, datasets: dict[str, pa.Table], names: dict[int, str]) -> dic
     name = names.get(id(data))
     if name is None:
         frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
-        name = names[id(data)] = "data-" + frame_key(frame)[2][:16]  # named by content, as Streamlit does
-        datasets[name] = pa.Table.from_pandas(frame, preserve_index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        name = names[id(data)] = "data-" + _table_digest(table)[:16]  # named by content, as Streamlit does
+        datasets[name] = table
     return {"name": name}
 
 
+def _table_digest(table: pa.Table) -> str:
+    """A hash of an Arrow table's schema and values (its buffers, with where each column starts in them and its
+    length: hashing them costs next to nothing)."""
+    digest = hashlib.sha1(table.schema.to_string().encode())
+    for batch in table.combine_chunks().to_batches():
+        for column in batch.columns:
+            digest.update(f"{column.offset}:{len(column)};".encode())
+            for buffer in column.buffers():
+                if buffer is not None:
+                    digest.update(buffer)
+    return digest.hexdigest()
+
+
 alt.data_transformers.register(_TRANSFORMER, _to_arrow)
+# Altair validates every chart object as it is made ("debug mode"): most of a build's time, taken from the
+# interpreter a class shares. The builders' specs are validated by the tests (tests/pages/test_chart_specs.py).
+alt.utils.schemapi.disable_debug_mode()
 
 
 def to_spec(chart: alt.TopLevelMixin) -> dict:
@@ -63,8 +81,9 @@ def _spec(key: tuple, _build: Callable[[], alt.TopLevelMixin]) -> dict:
 
 
 def frame_key(frame: pd.DataFrame) -> tuple:
-    """A short, exact stand-in for a DataFrame in a chart's key: its columns, length and a hash of its values."""
-    digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
+    """A short, exact stand-in for a DataFrame in a chart's key: its columns, length and a hash of its values
+    (of its pickle: several times cheaper than ``pd.util.hash_pandas_object`` on the small frames charts draw)."""
+    digest = hashlib.sha1(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
     return tuple(map(str, frame.columns)), len(frame), digest
 
 

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from engine.models import metrics
-from engine.present.charts.base import ACCENT, CLASS_COLORS, MUTED
+from engine.present.charts.base import ACCENT, CLASS_COLORS, MUTED, Chart
 from engine.present.charts.base import title as _title
 from engine.text import ENGLISH, N_, Translator
 
@@ -68,7 +68,7 @@ def training_curve_chart(
         name=f"hover_{metric}", on="pointerover", nearest=True, fields=["epoch"], empty=False, clear="pointerout"
     )
     y_scale = alt.Scale(domain=[0, 1]) if metric == "accuracy" else alt.Scale(zero=True)
-    base = alt.Chart(data).encode(x=_step_axis(unit, t))
+    base = Chart(data).encode(x=_step_axis(unit, t))
     y = alt.Y("value:Q", title=y_title, scale=y_scale)
     interpolate = "step-after" if metric == "accuracy" else "linear"
     line = base.mark_line(interpolate=interpolate).encode(y=y, color=colors)
@@ -117,14 +117,12 @@ def roc_chart(
         alt.Tooltip("fpr:Q", format=".3f", title=_("false positive rate")),
         alt.Tooltip("tpr:Q", format=".3f", title=_("true positive rate")),
     ]
-    chance = alt.Chart(pd.DataFrame({"fpr": [0, 1], "tpr": [0, 1]})).mark_line(strokeDash=[4, 4], color=MUTED)
+    chance = Chart(pd.DataFrame({"fpr": [0, 1], "tpr": [0, 1]})).mark_line(strokeDash=[4, 4], color=MUTED)
     return alt.layer(
         chance.encode(x=x, y=y),
-        alt.Chart(lines).mark_line(interpolate="step-after").encode(x=x, y=y, color=color, order="fpr:Q"),
-        alt.Chart(lines).mark_line(opacity=0).encode(x=x, y=y, color=color, tooltip=tooltip),
-        alt.Chart(marks)
-        .mark_point(filled=True, size=140, stroke="black")
-        .encode(x=x, y=y, color=color, tooltip=tooltip),
+        Chart(lines).mark_line(interpolate="step-after").encode(x=x, y=y, color=color, order="fpr:Q"),
+        Chart(lines).mark_line(opacity=0).encode(x=x, y=y, color=color, tooltip=tooltip),
+        Chart(marks).mark_point(filled=True, size=140, stroke="black").encode(x=x, y=y, color=color, tooltip=tooltip),
     ).properties(height=height, title=_title(_("ROC curve"), _("the dots: threshold {t:g}").format(t=threshold)))
 
 
@@ -158,11 +156,9 @@ def pr_chart(
         alt.Tooltip("precision:Q", format=".3f", title=_("precision")),
     ]
     return alt.layer(
-        alt.Chart(lines).mark_line(interpolate="step-after").encode(x=x, y=y, color=color, order=alt.Order("recall:Q")),
-        alt.Chart(lines).mark_line(opacity=0).encode(x=x, y=y, color=color, tooltip=tooltip),
-        alt.Chart(marks)
-        .mark_point(filled=True, size=140, stroke="black")
-        .encode(x=x, y=y, color=color, tooltip=tooltip),
+        Chart(lines).mark_line(interpolate="step-after").encode(x=x, y=y, color=color, order=alt.Order("recall:Q")),
+        Chart(lines).mark_line(opacity=0).encode(x=x, y=y, color=color, tooltip=tooltip),
+        Chart(marks).mark_point(filled=True, size=140, stroke="black").encode(x=x, y=y, color=color, tooltip=tooltip),
     ).properties(
         height=height, title=_title(_("Precision–recall curve"), _("the dots: threshold {t:g}").format(t=threshold))
     )
@@ -193,12 +189,12 @@ def validation_curve_chart(
         alt.Tooltip("l2:Q", format=".4g", title="λ"),
         alt.Tooltip("value:Q", format=fmt, title=y_title),
     ]
-    layers = [alt.Chart(data).mark_line(point=True).encode(x=x, y=y, color=color, tooltip=tooltip)]
+    layers = [Chart(data).mark_line(point=True).encode(x=x, y=y, color=color, tooltip=tooltip)]
     if best is not None:
         marker = pd.DataFrame({"l2": [best], "text": [_("best λ = {l2:.3g}").format(l2=best)]})
         layers += [
-            alt.Chart(marker).mark_rule(color="black", strokeDash=[4, 3]).encode(x=x),
-            alt.Chart(marker)
+            Chart(marker).mark_rule(color="black", strokeDash=[4, 3]).encode(x=x),
+            Chart(marker)
             .mark_text(align="left", dx=5, dy=-6, fontWeight="bold")
             .encode(x=x, y=alt.value(12), text="text:N"),
         ]
@@ -212,7 +208,7 @@ def live_loss_chart(
     _ = t.gettext
     step_title = _(STEP_UNITS[unit][1])
     return (
-        alt.Chart(frame)
+        Chart(frame)
         .mark_line(point=len(frame) <= 60, color=CLASS_COLORS["class 0"])
         .encode(
             x=_step_axis(unit, t, scale=alt.Scale(domain=[0, max(total_epochs - 1, 1)])),
@@ -248,7 +244,7 @@ def _points_layer(points: pd.DataFrame, x: str, y: str, classes, x_scale, y_scal
     """
     many = len(points) > 500
     return (
-        alt.Chart(points)
+        Chart(points)
         .mark_point(size=25 if many else 90, strokeWidth=1 if many else 2, opacity=0.45 if many else 0.9)
         .encode(
             x=alt.X(f"{x}:Q", scale=x_scale),
@@ -292,7 +288,7 @@ def sigmoid_fit_chart(
     x_scale = alt.Scale(domain=[float(curve["x"].min()), float(curve["x"].max())], nice=False)
     y_scale = alt.Scale(domain=[-0.05, 1.05], nice=False)
     line = (
-        alt.Chart(curve)
+        Chart(curve)
         .mark_line(color=ACCENT, size=3)
         .encode(
             x=alt.X("x:Q", scale=x_scale, title=feature),
@@ -305,7 +301,7 @@ def sigmoid_fit_chart(
         )
     )
     rule = (
-        alt.Chart(pd.DataFrame({"p": [threshold]}))
+        Chart(pd.DataFrame({"p": [threshold]}))
         .mark_rule(strokeDash=[4, 4], color=MUTED)
         .encode(y=alt.Y("p:Q", scale=y_scale))
     )
@@ -314,8 +310,8 @@ def sigmoid_fit_chart(
     if decision_x is not None and x_scale.domain[0] <= decision_x <= x_scale.domain[1]:
         cross = pd.DataFrame({"x": [decision_x], "p": [threshold], "text": [f"x* = {decision_x:.4g}"]})
         layers += [
-            alt.Chart(cross).mark_rule(color="black", strokeDash=[2, 2]).encode(x=alt.X("x:Q", scale=x_scale)),
-            alt.Chart(cross)
+            Chart(cross).mark_rule(color="black", strokeDash=[2, 2]).encode(x=alt.X("x:Q", scale=x_scale)),
+            Chart(cross)
             .mark_text(align="left", dx=6, dy=-8, fontWeight="bold")
             .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("p:Q", scale=y_scale), text="text:N"),
         ]
@@ -341,7 +337,7 @@ def probability_map_chart(
     x_scale = alt.Scale(domain=[float(grid["x"].min()), float(grid["x2"].max())], nice=False)
     y_scale = alt.Scale(domain=[float(grid["y"].min()), float(grid["y2"].max())], nice=False)
     cells = (
-        alt.Chart(grid)
+        Chart(grid)
         .mark_rect(opacity=0.55)
         .encode(
             x=alt.X("x:Q", scale=x_scale, title=features[0]),
@@ -360,7 +356,7 @@ def probability_map_chart(
     layers = [cells]
     if len(boundary) == 2:
         layers.append(
-            alt.Chart(boundary.assign(text=f"p = {threshold:g}"))
+            Chart(boundary.assign(text=f"p = {threshold:g}"))
             .mark_line(color="black", strokeWidth=2.5, strokeDash=[6, 3])
             .encode(
                 x=alt.X("x:Q", scale=x_scale),
@@ -390,7 +386,7 @@ def z_sigmoid_chart(
     x_scale = alt.Scale(domain=[float(curve["z"].min()), float(curve["z"].max())], nice=False)
     y_scale = alt.Scale(domain=[-0.05, 1.05], nice=False)
     line = (
-        alt.Chart(curve)
+        Chart(curve)
         .mark_line(color=ACCENT, size=3)
         .encode(
             x=alt.X("z:Q", scale=x_scale, title="z = W·x + b"),
@@ -399,13 +395,13 @@ def z_sigmoid_chart(
         )
     )
     rules = [
-        alt.Chart(pd.DataFrame({"p": [threshold]}))
+        Chart(pd.DataFrame({"p": [threshold]}))
         .mark_rule(strokeDash=[4, 4], color=MUTED)
         .encode(y=alt.Y("p:Q", scale=y_scale)),
     ]
     if x_scale.domain[0] <= z_threshold <= x_scale.domain[1]:
         rules.append(
-            alt.Chart(pd.DataFrame({"z": [z_threshold]}))
+            Chart(pd.DataFrame({"z": [z_threshold]}))
             .mark_rule(color="black", strokeDash=[2, 2])
             .encode(x=alt.X("z:Q", scale=x_scale))
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from engine.present.charts.base import CLASS_COLORS, INK
+from engine.present.charts.base import CLASS_COLORS, INK, Chart
 from engine.present.charts.base import title as _title
 from engine.text import ENGLISH, N_, Translator
 
@@ -38,7 +38,7 @@ def loss_curve_chart(
     if nonconvex:
         spans = pd.DataFrame(nonconvex, columns=["start", "end"]).assign(what=_("bends down: not convex"))
         layers.append(
-            alt.Chart(spans)
+            Chart(spans)
             .mark_rect(opacity=0.16, color="#F58518")
             .encode(
                 x=alt.X("start:Q", scale=w_scale, title="W"),
@@ -51,7 +51,7 @@ def loss_curve_chart(
             )
         )
     layers.append(
-        alt.Chart(curve)
+        Chart(curve)
         .mark_line(color=LOSS_COLORS[kind], strokeWidth=2.5)
         .encode(
             x=alt.X("W:Q", scale=w_scale, title="W"),
@@ -69,10 +69,10 @@ def loss_curve_chart(
             {"W": [current_w], "value": [current_loss], "text": [_("now: W = {w:.3f}").format(w=current_w)]}
         )
         layers += [
-            alt.Chart(here)
+            Chart(here)
             .mark_point(filled=True, size=130, color="black")
             .encode(x=alt.X("W:Q", scale=w_scale), y="value:Q"),
-            alt.Chart(here)
+            Chart(here)
             .mark_text(align="left", dx=9, dy=-9, fontWeight="bold")
             .encode(x=alt.X("W:Q", scale=w_scale), y="value:Q", text="text:N"),
         ]
@@ -112,7 +112,7 @@ def loss_surface_chart(
         color_scale = alt.Scale(scheme="viridis")
         legend_title = name
     heat = (
-        alt.Chart(cells)
+        Chart(cells)
         .mark_rect()
         .encode(
             x=alt.X("W_lo:Q", scale=w_scale, title="W"),
@@ -144,8 +144,8 @@ def loss_surface_chart(
             alt.Tooltip("b:Q", format=".5f"),
             alt.Tooltip("loss:Q", format=".5g", title=_("loss")),
         ]
-        track = alt.Chart(pts).encode(**xy, order="step:Q", tooltip=tip)
-        marks = alt.Chart(ends).encode(**xy, tooltip=tip)
+        track = Chart(pts).encode(**xy, order="step:Q", tooltip=tip)
+        marks = Chart(ends).encode(**xy, tooltip=tip)
         layers += [
             track.mark_line(color="white", strokeWidth=2.5, clip=True),
             track.mark_point(filled=True, size=30, color="white", stroke=_PATH_HALO, strokeWidth=1, clip=True),
@@ -181,7 +181,7 @@ def neg_log_chart(
     l_scale = alt.Scale(domain=[0, top], nice=False)
     curve_colors = {"y = 0: −log(1 − p)": CLASS_COLORS["class 0"], "y = 1: −log p": CLASS_COLORS["class 1"]}
     lines = (
-        alt.Chart(curves[curves["loss"] <= top * 1.02])
+        Chart(curves[curves["loss"] <= top * 1.02])
         .mark_line(strokeWidth=2.5)
         .encode(
             x=alt.X("p:Q", scale=p_scale, title=_("predicted probability p = ŷ")),
@@ -195,7 +195,7 @@ def neg_log_chart(
     )
     names = {0.0: "y = 0: −log(1 − p)", 1.0: "y = 1: −log p"}
     points = (
-        alt.Chart(samples.assign(curve=samples["y"].map(names)))
+        Chart(samples.assign(curve=samples["y"].map(names)))
         .mark_point(filled=True, size=120, stroke="black", strokeWidth=1, opacity=0.9)
         .encode(
             x=alt.X("p:Q", scale=p_scale),

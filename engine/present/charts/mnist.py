@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from engine.present.charts.base import ACCENT, CLASS_COLORS, INK, MUTED
+from engine.present.charts.base import ACCENT, CLASS_COLORS, INK, MUTED, Chart
 from engine.present.charts.base import title as _title
 from engine.text import ENGLISH, Translator
 
@@ -44,7 +44,7 @@ def confusion_chart(
     x = alt.X("predicted:O", sort=classes, title=_("predicted digit"), axis=alt.Axis(labelAngle=0, orient="top"))
     y = alt.Y("true:O", sort=classes, title=_("true digit"))
     cells = (
-        alt.Chart(frame)
+        Chart(frame)
         .mark_rect(cursor="pointer")
         .encode(
             x=x,
@@ -67,7 +67,7 @@ def confusion_chart(
     )
     big = float(frame["count"].max()) * 0.25
     text = (
-        alt.Chart(frame)
+        Chart(frame)
         .mark_text(fontSize=11)
         .encode(
             x=x,
@@ -85,7 +85,7 @@ def per_class_accuracy_chart(frame: pd.DataFrame, height: int = 260, t: Translat
     low = float(frame["accuracy"].min()) if frame["accuracy"].notna().any() else 0.0
     scale = alt.Scale(domain=[max(0.0, min(0.8, low - 0.05)), 1.0], clamp=True)
     bars = (
-        alt.Chart(frame, title=_title(_("Accuracy per digit"), _("correct / all test images of that digit")))
+        Chart(frame, title=_title(_("Accuracy per digit"), _("correct / all test images of that digit")))
         .mark_bar(color=ACCENT)
         .encode(
             x=alt.X("digit:O", title=_("true digit"), axis=alt.Axis(labelAngle=0)),
@@ -111,7 +111,7 @@ def digit_probability_chart(
     frame["role"] = np.where(frame["digit"] == predicted, "predicted", "other")
     frame["text"] = [f"{v:.0%}" if v >= 0.005 else "" for v in p]
     bars = (
-        alt.Chart(frame)
+        Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("digit:O", axis=alt.Axis(labelAngle=0), title=_("digit")),
@@ -134,7 +134,7 @@ def digit_probability_chart(
     if true is not None:
         marker = frame[frame["digit"] == true].assign(text=_("true"))
         layers.append(
-            alt.Chart(marker)
+            Chart(marker)
             .mark_text(dy=-20, fontWeight="bold", color=ACCENT)
             .encode(x=alt.X("digit:O"), y=alt.Y("probability:Q"), text="text:N")
         )

@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from engine.present.charts.base import INK, MUTED
+from engine.present.charts.base import INK, MUTED, Chart
 from engine.present.charts.base import title as _title
 from engine.present.charts.softmax import SERIES, softmax_history_chart
 from engine.text import ENGLISH, Translator
@@ -53,7 +53,7 @@ def _shaded(regions: pd.DataFrame, n_classes: int) -> pd.DataFrame:
 def _cells_layer(regions: pd.DataFrame, xs, ys, n_classes: int, clickable: bool, t: Translator) -> alt.Chart:
     _ = t.gettext
     cells = (
-        alt.Chart(_shaded(regions, n_classes))
+        Chart(_shaded(regions, n_classes))
         .mark_rect(cursor="crosshair" if clickable else "default", strokeWidth=0)
         .encode(
             x=alt.X("x:Q", scale=xs, title="x1"),
@@ -77,7 +77,7 @@ def _cells_layer(regions: pd.DataFrame, xs, ys, n_classes: int, clickable: bool,
 def _boundary_layer(segments: pd.DataFrame, xs, ys, t: Translator) -> alt.Chart:
     lines = segments.assign(pair=[f"z{i} = z{j}" for i, j in zip(segments["i"], segments["j"], strict=True)])
     return (
-        alt.Chart(lines)
+        Chart(lines)
         .mark_rule(color=INK, strokeWidth=2.5)
         .encode(
             x=alt.X("xa:Q", scale=xs),
@@ -114,7 +114,7 @@ def _points_layers(points: pd.DataFrame, xs, ys, n_classes: int, t: Translator) 
         alt.Tooltip("predicted:N", title=_("predicted")),
         alt.Tooltip("p:Q", title=_("P(own class)"), format=".3f"),
     ]
-    base = alt.Chart(points).encode(x=alt.X("x1:Q", scale=xs), y=alt.Y("x2:Q", scale=ys))
+    base = Chart(points).encode(x=alt.X("x1:Q", scale=xs), y=alt.Y("x2:Q", scale=ys))
     return [
         base.transform_filter(right)
         .mark_point(filled=True, size=size, opacity=0.95, stroke="white", strokeWidth=0.8)
@@ -159,7 +159,7 @@ def regions_chart(
         layers += _points_layers(points, xs, ys, n_classes, t)
     if picked is not None and 1 <= picked <= len(points):
         layers.append(
-            alt.Chart(points[points["point"] == picked])
+            Chart(points[points["point"] == picked])
             .mark_point(size=420, strokeWidth=3, color=INK, filled=False)
             .encode(x=alt.X("x1:Q", scale=xs), y=alt.Y("x2:Q", scale=ys))
         )
@@ -178,7 +178,7 @@ def live_path_chart(path: pd.DataFrame, *, height: int = 150, t: Translator = EN
     Streamlit can fit to its column, where two charts side by side could not."""
     _ = t.gettext
     x = alt.X("step:Q", title=_("step"), scale=alt.Scale(nice=False), axis=alt.Axis(tickMinStep=1))
-    base = alt.Chart(path[["step", "loss", "accuracy"]])
+    base = Chart(path[["step", "loss", "accuracy"]])
     loss = base.mark_line(color=SERIES["loss"], strokeWidth=2).encode(
         x=x,
         y=alt.Y(
@@ -242,7 +242,7 @@ def probability_bars(detail: pd.DataFrame, label: int, *, n_classes: int, t: Tra
     _ = t.gettext
     frame = detail.assign(own=detail["class"] == label)
     bars = (
-        alt.Chart(frame)
+        Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("class:N", title=_("class"), axis=alt.Axis(labelAngle=0)),
@@ -257,5 +257,5 @@ def probability_bars(detail: pd.DataFrame, label: int, *, n_classes: int, t: Tra
             ],
         )
     )
-    text = alt.Chart(frame).mark_text(dy=-8, color=INK).encode(x="class:N", y="p:Q", text=alt.Text("p:Q", format=".3f"))
+    text = Chart(frame).mark_text(dy=-8, color=INK).encode(x="class:N", y="p:Q", text=alt.Text("p:Q", format=".3f"))
     return alt.layer(bars, text).properties(height=200)

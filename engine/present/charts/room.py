@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from engine.present.charts.base import ACCENT, CLASS_1, INK
+from engine.present.charts.base import ACCENT, CLASS_1, INK, Chart
 from engine.text import ENGLISH, Translator
 
 
@@ -26,7 +26,7 @@ def guess_chart(table: pd.DataFrame, kind: str, *, height: int = 180, t: Transla
     )
     if kind != "number":
         return (
-            alt.Chart(frame)
+            Chart(frame)
             .mark_bar()
             .encode(
                 y=alt.Y("guess:N", title=_("guess"), sort="-x"),
@@ -46,7 +46,7 @@ def guess_chart(table: pd.DataFrame, kind: str, *, height: int = 180, t: Transla
     low, high = min(frame["x"].min(), marked), max(frame["x"].max(), marked)
     pad = max((high - low) * 0.08, abs(marked) * 0.1, 0.05)
     bars = (
-        alt.Chart(frame)
+        Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("x:Q", bin=alt.Bin(maxbins=24, extent=[low - pad, high + pad]), title=x_title),
@@ -56,7 +56,7 @@ def guess_chart(table: pd.DataFrame, kind: str, *, height: int = 180, t: Transla
         )
     )
     rule = (
-        alt.Chart(pd.DataFrame({"x": [marked], "label": [_("the answer") if same else _("exact")]}))
+        Chart(pd.DataFrame({"x": [marked], "label": [_("the answer") if same else _("exact")]}))
         .mark_rule(color=INK, strokeDash=[4, 3], strokeWidth=2)
         .encode(x="x:Q", tooltip=[alt.Tooltip("label:N", title=" ")])
     )

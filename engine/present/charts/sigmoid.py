@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from engine.present.charts.base import ACCENT, CLASS_COLORS, MUTED
+from engine.present.charts.base import ACCENT, CLASS_COLORS, MUTED, Chart
 from engine.text import ENGLISH, Translator
 
 LABEL_GAP = 4  # pixels between the plot's top edge and the class names above it
@@ -17,7 +17,7 @@ def _region_layers(regions: pd.DataFrame, x_scale, y_scale, _) -> list:
     shown_class = {"class 0": _("class 0"), "class 1": _("class 1")}
     regions = regions.assign(label=regions["label"].map(shown_class))
     shade = (
-        alt.Chart(regions)
+        Chart(regions)
         .mark_rect(opacity=0.10)
         .encode(
             x=alt.X("start:Q", scale=x_scale, title="x"),
@@ -32,7 +32,7 @@ def _region_layers(regions: pd.DataFrame, x_scale, y_scale, _) -> list:
     )
     # The names stand just above the plot, over the middle of their stretch: no curve can cross them there.
     text = (
-        alt.Chart(regions.assign(mid=(regions["start"] + regions["end"]) / 2))
+        Chart(regions.assign(mid=(regions["start"] + regions["end"]) / 2))
         .mark_text(fontSize=12, fontWeight="bold", baseline="bottom", dy=-LABEL_GAP)
         .encode(
             x=alt.X("mid:Q", scale=x_scale),
@@ -52,7 +52,7 @@ def _curve_layers(lines: pd.DataFrame, x_scale, y_scale, _) -> list:
     """The curves (the current one thick, overlays dashed) and their hover tooltips."""
     kinds = [k for k in DASH_BY_KIND if k in set(lines["kind"])]
     curves = (
-        alt.Chart(lines)
+        Chart(lines)
         .mark_line(clip=True)
         .encode(
             x=alt.X("x:Q", scale=x_scale, title="x"),
@@ -70,7 +70,7 @@ def _curve_layers(lines: pd.DataFrame, x_scale, y_scale, _) -> list:
         )
     )
     hover = (
-        alt.Chart(lines)
+        Chart(lines)
         .mark_circle(size=60, opacity=0)
         .encode(
             x=alt.X("x:Q", scale=x_scale),
@@ -88,9 +88,9 @@ def _curve_layers(lines: pd.DataFrame, x_scale, y_scale, _) -> list:
 
 def _threshold_layers(threshold: float, x_left: float, x_scale, y_scale, _) -> list:
     thresh = pd.DataFrame({"y": [threshold], "text": [_("threshold {value:g}").format(value=threshold)]})
-    rule = alt.Chart(thresh).mark_rule(strokeDash=[4, 4], color=MUTED).encode(y=alt.Y("y:Q", scale=y_scale))
+    rule = Chart(thresh).mark_rule(strokeDash=[4, 4], color=MUTED).encode(y=alt.Y("y:Q", scale=y_scale))
     text = (
-        alt.Chart(thresh.assign(x=x_left))
+        Chart(thresh.assign(x=x_left))
         .mark_text(align="left", dx=4, dy=-7, color=MUTED)
         .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="text:N")
     )
@@ -100,15 +100,15 @@ def _threshold_layers(threshold: float, x_left: float, x_scale, y_scale, _) -> l
 def _decision_layers(decision_x: float, threshold: float, x_scale, y_scale, _) -> list:
     point = pd.DataFrame({"x": [decision_x], "y": [threshold], "text": [f"x* = −b/W = {decision_x:.3g}"]})
     return [
-        alt.Chart(point).mark_rule(color="black", strokeDash=[2, 2]).encode(x=alt.X("x:Q", scale=x_scale)),
-        alt.Chart(point)
+        Chart(point).mark_rule(color="black", strokeDash=[2, 2]).encode(x=alt.X("x:Q", scale=x_scale)),
+        Chart(point)
         .mark_point(filled=True, size=110, color="black")
         .encode(
             x=alt.X("x:Q", scale=x_scale),
             y=alt.Y("y:Q", scale=y_scale),
             tooltip=[alt.Tooltip("text:N", title=_("decision point"))],
         ),
-        alt.Chart(point)
+        Chart(point)
         .mark_text(align="left", dx=8, dy=14, fontWeight="bold")
         .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="text:N"),
     ]
@@ -117,10 +117,10 @@ def _decision_layers(decision_x: float, threshold: float, x_scale, y_scale, _) -
 def _derivative_peak_layers(peak_x: float, x_scale, y_scale, _) -> list:
     peak = pd.DataFrame({"x": [peak_x], "y": [0.25], "text": [_("max σ′ = 0.25 at z = 0")]})
     return [
-        alt.Chart(peak)
+        Chart(peak)
         .mark_point(shape="diamond", filled=True, size=90, color=ACCENT)
         .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale)),
-        alt.Chart(peak)
+        Chart(peak)
         .mark_text(align="left", dx=8, dy=-8, color=ACCENT)
         .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="text:N"),
     ]
@@ -162,7 +162,7 @@ def sigmoid_chart(
 def activations_chart(frame: pd.DataFrame, height: int = 300, t: Translator = ENGLISH) -> alt.Chart:
     """Activation functions on one chart: ``frame`` has x, y, activation."""
     return (
-        alt.Chart(frame)
+        Chart(frame)
         .mark_line()
         .encode(
             x=alt.X("x:Q", title="z"),

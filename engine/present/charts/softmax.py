@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from engine.present.charts.base import ACCENT, CLASS_0, CLASS_1
+from engine.present.charts.base import ACCENT, CLASS_0, CLASS_1, Chart
 from engine.present.charts.base import title as _title
 from engine.text import ENGLISH, N_, Translator
 
@@ -29,7 +29,7 @@ def softmax_history_chart(
     x_scale = alt.Scale(domain=[first, max(last, first + 1)], nice=False)
     x = alt.X("epoch:Q", scale=x_scale, axis=alt.Axis(tickMinStep=1), title=_("epoch"))
     loss = (
-        alt.Chart(history[["epoch", "loss"]], title=_title(_("Loss (cross-entropy)")))
+        Chart(history[["epoch", "loss"]], title=_title(_("Loss (cross-entropy)")))
         .mark_line(point=len(history) <= 60, color=SERIES["loss"])
         .encode(
             x=x,
@@ -43,7 +43,7 @@ def softmax_history_chart(
     names = [_(SERIES_NAMES[c]) for c in columns]
     long["series"] = long["series"].map(dict(zip(columns, names, strict=True)))
     accuracy = (
-        alt.Chart(long, title=_title(_("Accuracy")))
+        Chart(long, title=_title(_("Accuracy")))
         .mark_line(point=len(history) <= 60)
         .encode(
             x=x,
@@ -74,7 +74,7 @@ def row_probability_chart(probs: pd.DataFrame, step: int = 24, t: Translator = E
         _("row {row} (y = {y})").format(row=r, y=y) for r, y in zip(long["row"], long["true"], strict=True)
     ]
     return (
-        alt.Chart(long)
+        Chart(long)
         .mark_bar()
         .encode(
             y=alt.Y("label:N", title=None, sort=None),
