@@ -9,7 +9,8 @@
 Each learner is one ``bench.ws_client.Tab`` (Streamlit's own protocol: BackMsg up, ForwardMsg down, fragment
 timers run like a browser's) following a seeded script with think times: open a page from a link, move a
 setting, press Train and wait for the result, switch pages. 20 headless browsers would saturate two cores
-and measure the browsers; these tabs cost the client little.
+and measure the browsers; these tabs cost the client little. Between two actions a learner thinks 5–15 s
+(``--think``: reading what the page shows before the next move); ``--think 2 6`` is a stress pace.
 
 Without ``--url`` it serves the app itself (``streamlit run`` on a free port, as shared deployments do: no
 file watcher, fast reruns), on ``data/MNIST`` when present, else on a tiny stand-in written to a temp
@@ -491,7 +492,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long learners keep starting actions")
     parser.add_argument("--arrival", type=float, default=10.0, help="learners arrive spread over this many seconds")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0), metavar=("LOW", "HIGH"))
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(5.0, 15.0),
+        metavar=("LOW", "HIGH"),
+        help="seconds between a learner's actions, drawn uniformly (default 5 15: a learner reads what changed "
+        "before the next move; 2 6 is a stress pace, each learner acting every 4 s for the whole run)",
+    )
     parser.add_argument("--timeout", type=float, default=240.0, help="longest wait for one run or result")
     parser.add_argument("--url", dest="given_url", help="an app already served (then nothing is started)")
     parser.add_argument(

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_three_learners_for_twenty_seconds():
     cmd = [sys.executable, str(ROOT / "bench" / "classroom.py"), "--learners", "3", "--seconds", "20"]
+    cmd += ["--think", "2", "6"]  # the stress pace: every learner gets through several actions in 20 s
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
