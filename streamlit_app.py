@@ -3,35 +3,37 @@
 import streamlit as st
 
 from ui import links, room
+from ui.app import script_running
 from ui.i18n import _, choose_language, language_selector, tr
 
-st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
-choose_language()
+with script_running():  # while a page script runs, training runs pause at their next report (ui.cache.job_runner)
+    st.set_page_config(page_title="Logit Lab", page_icon="📈", layout="wide")
+    choose_language()
 
-PAGES = [
-    st.Page("pages/start.py", title=_("Start here"), icon=":material/school:", default=True),
-    st.Page("pages/sigmoid.py", title=_("Sigmoid explorer"), icon=":material/function:"),
-    st.Page("pages/logistic.py", title=_("Logistic regression"), icon=":material/scatter_plot:"),
-    st.Page("pages/losses.py", title=_("Loss comparison"), icon=":material/trending_down:"),
-    st.Page("pages/softmax.py", title=_("Softmax & MNIST"), icon=":material/grid_view:"),
-    st.Page("pages/softmax_plane.py", title=_("Softmax on a plane"), icon=":material/scatter_plot:"),
-    st.Page("pages/classroom.py", title=_("Class room"), icon=":material/groups:"),
-]
+    PAGES = [
+        st.Page("pages/start.py", title=_("Start here"), icon=":material/school:", default=True),
+        st.Page("pages/sigmoid.py", title=_("Sigmoid explorer"), icon=":material/function:"),
+        st.Page("pages/logistic.py", title=_("Logistic regression"), icon=":material/scatter_plot:"),
+        st.Page("pages/losses.py", title=_("Loss comparison"), icon=":material/trending_down:"),
+        st.Page("pages/softmax.py", title=_("Softmax & MNIST"), icon=":material/grid_view:"),
+        st.Page("pages/softmax_plane.py", title=_("Softmax on a plane"), icon=":material/scatter_plot:"),
+        st.Page("pages/classroom.py", title=_("Class room"), icon=":material/groups:"),
+    ]
 
-page = st.navigation(PAGES)  # first, before anything slow: the first visit then shows these names at once
+    page = st.navigation(PAGES)  # first, before anything slow: the first visit then shows these names at once
 
-from engine.runtime.device import describe_device, pick_device  # noqa: E402
-from ui.cache import job_runner  # noqa: E402  (imports PyTorch: about 2 s the first time)
+    from engine.runtime.device import describe_device, pick_device
+    from ui.cache import job_runner  # (imports PyTorch: about 2 s the first time)
 
-job_runner()  # started with the app (it warms PyTorch up in the background), shared by every session
+    job_runner()  # started with the app (it warms PyTorch up in the background), shared by every session
 
-with st.sidebar:
-    language_selector()
-    st.markdown(_("**Logit Lab**: logistic and softmax regression, step by step, computed with PyTorch."))
-    st.caption(_("Compute device: **{device}**", device=tr(describe_device(pick_device()))))
+    with st.sidebar:
+        language_selector()
+        st.markdown(_("**Logit Lab**: logistic and softmax regression, step by step, computed with PyTorch."))
+        st.caption(_("Compute device: **{device}**", device=tr(describe_device(pick_device()))))
 
-links.begin()
-room.arrive()  # a join or teacher link, this learner's presence in their room
-room.sidebar()
-page.run()
-links.publish()  # the page's settings into the address (a page that ends early calls links.stop())
+    links.begin()
+    room.arrive()  # a join or teacher link, this learner's presence in their room
+    room.sidebar()
+    page.run()
+    links.publish()  # the page's settings into the address (a page that ends early calls links.stop())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import runpy
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import streamlit as st
@@ -48,3 +51,38 @@ def session_id() -> str:
 def session_connected(sid: str) -> bool:
     """Whether the browser tab of session ``sid`` is still connected (False once it is closed)."""
     return runtime.exists() and runtime.get_instance().is_active_session(sid)
+
+
+_RUNNING = [0]  # page scripts running now, in every session (full runs: fragments' polls are not counted)
+_RUNNING_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def script_running() -> Iterator[None]:
+    """Count this script run among :func:`scripts_running` while the block runs (however it ends: a rerun or
+    ``st.stop`` leaves it with an exception)."""
+    with _RUNNING_LOCK:
+        _RUNNING[0] += 1
+    try:
+        yield
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING[0] -= 1
+
+
+@contextlib.contextmanager
+def script_waiting() -> Iterator[None]:
+    """This script run waits for a training run in the block: it is not counted as running meanwhile (the run
+    it waits for must not give way to it)."""
+    with _RUNNING_LOCK:
+        _RUNNING[0] -= 1
+    try:
+        yield
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING[0] += 1
+
+
+def scripts_running() -> bool:
+    """Whether a page script is running now, in any session (training runs give way to it)."""
+    return _RUNNING[0] > 0

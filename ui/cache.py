@@ -21,7 +21,7 @@ from engine.data import mnist
 from engine.models import loss_ways, losses, sigmoid, softmax
 from engine.runtime import jobs
 from engine.runtime.threads import intraop_threads
-from ui.app import session_connected
+from ui.app import scripts_running, session_connected
 
 # --- Sigmoid explorer -----------------------------------------------------------------------
 
@@ -56,7 +56,7 @@ def job_runner() -> jobs.JobRunner:
         handler.setFormatter(logging.Formatter("%(asctime)s [logit-lab] %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    return jobs.JobRunner(warm_up=_warm_up, alive=session_connected)
+    return jobs.JobRunner(warm_up=_warm_up, alive=session_connected, give_way=scripts_running)
 
 
 # What every page imports sooner or later; imported at start-up, so their objects are among those frozen below.

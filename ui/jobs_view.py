@@ -33,7 +33,7 @@ from engine.runtime.jobs import DONE, FAILED, QUEUED, STOPPED, Job, JobFn, Progr
 from engine.runtime.runs import RunRefused, RunSpec
 from engine.text import Explained, Msg
 from ui import charts as ui_charts
-from ui.app import session_id
+from ui.app import script_waiting, session_id
 from ui.cache import job_runner
 from ui.i18n import _, lang, n_, tr
 
@@ -90,7 +90,8 @@ class RunSlot:
         self.pending, self.pending_extra, self.notice = job, extra, None
         self.instant = known is not None and known.status == DONE
         if wait and not job.finished:
-            job.wait(wait)
+            with script_waiting():
+                job.wait(wait)
         return job
 
     def settle(self, usable: Callable[[Job], bool] | None = None) -> Job | None:

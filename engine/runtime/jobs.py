@@ -23,6 +23,8 @@ what, the data's fingerprint, the settings), and a function that trains; it keep
 - Watchers that are neither seen (:meth:`JobRunner.seen`) for ``watcher_ttl_s`` nor ``alive`` (a
   callback: is that session still connected?) are dropped by a reaper thread; an unwatched run stops.
 - The finished-run store is bounded in runs and in bytes.
+- With ``give_way`` (is a page script running now?), a run pauses at each report while one runs, up to
+  ``GIVE_WAY_S``: the scripts a class waits for get the interpreter lock first.
 
 Nothing here knows about Streamlit; ``ui.cache.job_runner`` holds the app's one runner.
 """
@@ -51,6 +53,8 @@ QUEUED, RUNNING, DONE, FAILED, STOPPED = "queued", "running", "done", "failed", 
 FINISHED = (DONE, FAILED, STOPPED)
 
 TRIM_EVERY = 12  # reaper ticks (5 s each) between returns of freed memory to the system, when no run is active
+GIVE_WAY_S = 0.25  # the longest a run pauses at one report for a page script (``give_way``)
+GIVE_WAY_STEP_S = 0.002
 Report = Callable[[int, dict], None]
 JobFn = Callable[[Report], Any]
 
@@ -187,12 +191,14 @@ class JobRunner:
         limits: Limits | None = None,
         alive: Callable[[str], bool] | None = None,
         reap_every: float | None = 5.0,
+        give_way: Callable[[], bool] | None = None,
     ) -> None:
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         self.threads_per_job = threads_per_job
         self.max_history = max_history
         self.limits = limits or Limits.from_env()
         self.alive = alive  # is this watcher's session still connected? (None: only the TTL counts)
+        self.give_way = give_way  # is something more urgent running (a page script)? then runs pause at a report
         self.counts: Counter[str] = Counter()  # submitted, joined, started, done, failed, stopped, refused, ...
         self._active: dict[Hashable, Job] = {}  # queued or running
         self._slots: dict[tuple[str, str], Job] = {}  # (watcher, slot) -> its one active run there
@@ -377,6 +383,28 @@ class JobRunner:
         except Exception:  # a liveness check that fails says nothing: the TTL decides
             return False
 
+    def _giving_way(self, job: Job) -> Report:
+        """``job.report`` that first waits, up to ``GIVE_WAY_S``, while ``give_way()`` says something more urgent runs.
+
+        A run's Python loop and the page scripts share one interpreter lock, which Python hands round in 5 ms
+        turns: with both trainers busy, a page's rerun got a third of it and took three times as long. Pausing
+        at a report (a few milliseconds of training apart) lets a rerun have the lock to itself; the pause is
+        bounded, so a run always moves on, and costs nothing when no page is running."""
+
+        def report(epoch: int, metrics: dict) -> None:
+            deadline = time.monotonic() + GIVE_WAY_S
+            while self._give_way_now() and time.monotonic() < deadline:
+                time.sleep(GIVE_WAY_STEP_S)
+            job.report(epoch, metrics)
+
+        return report
+
+    def _give_way_now(self) -> bool:
+        try:
+            return bool(self.give_way())
+        except Exception:  # a check that fails says nothing: train on
+            return False
+
     def _take_slot(self, watcher: str, slot: str, job: Job | None) -> None:
         """``watcher``'s run in ``slot`` becomes ``job``: it leaves the one it had there (called with the lock)."""
         earlier = self._slots.pop((watcher, slot), None)
@@ -458,7 +486,7 @@ class JobRunner:
                 log.info("job %d (%s) started", job.seq, _kind(job.key))
             try:
                 with intraop_threads(self.threads_per_job):
-                    result = fn(job.report)
+                    result = fn(job.report if self.give_way is None else self._giving_way(job))
             except JobStopped:
                 log.info("job %d (%s) stopped: nobody watches it", job.seq, _kind(job.key))
                 with self._lock:

@@ -414,3 +414,54 @@ def test_freed_memory_goes_back_to_the_system_without_harm():
     del freed
     assert release_freed_memory() in (True, False)  # glibc returns pages; elsewhere it does nothing
     assert all(float(a.sum()) == 10_000 for a in kept)  # what is still used is untouched
+
+
+def test_runs_give_way_at_each_report_while_a_page_script_runs_and_always_move_on(monkeypatch):
+    """``give_way`` is asked at every report; while it says yes the run pauses there (bounded), then goes on."""
+    monkeypatch.setattr(jobs, "GIVE_WAY_S", 0.01)
+    asked, busy = [], threading.Event()
+    busy.set()
+
+    def give_way():
+        asked.append(busy.is_set())
+        return busy.is_set()
+
+    r = jobs.JobRunner(workers=1, give_way=give_way)
+    try:
+        job = r.submit("k", lambda report: [report(k, {"loss": 1.0}) for k in range(3)] and "done", watcher="a")
+        assert job.wait(10) and job.result == "done"  # never held for good, though a script "runs" throughout
+        assert len(asked) >= 3 and all(asked)  # asked again while it waited, at each of the three reports
+        assert [row["epoch"] for row in job.progress().history] == [0, 1, 2]
+        busy.clear()
+        asked.clear()
+        again = r.submit("k2", lambda report: [report(k, {"loss": 1.0}) for k in range(3)] and "done", watcher="a")
+        assert again.wait(10) and asked == [False, False, False]  # nothing running: one question per report
+    finally:
+        r.close()
+
+
+def test_a_failing_give_way_check_does_not_stop_a_run():
+    def broken():
+        raise RuntimeError("no answer")
+
+    r = jobs.JobRunner(workers=1, give_way=broken)
+    try:
+        job = r.submit("k", lambda report: report(0, {"loss": 1.0}) or "done", watcher="a")
+        assert job.wait(10) and job.status == jobs.DONE and job.result == "done"
+    finally:
+        r.close()
+
+
+def test_a_script_waiting_for_a_run_is_not_counted_as_running():
+    """ui.app's count of running page scripts: a run waited for must not give way to the script waiting for it."""
+    from ui import app
+
+    assert not app.scripts_running()
+    with app.script_running():
+        assert app.scripts_running()
+        with app.script_waiting():
+            assert not app.scripts_running()
+        assert app.scripts_running()
+    with pytest.raises(RuntimeError), app.script_running():  # st.rerun and st.stop leave the script by exceptions
+        raise RuntimeError
+    assert not app.scripts_running()
