@@ -54,16 +54,16 @@ def altair_defaults(on: bool) -> None:
         Chart.encode, Chart.__deepcopy__ = APP_ENCODE, APP_DEEPCOPY
 
 
+def widget(at: AppTest, key: str):
+    """The slider or number input with ``key``."""
+    return at.slider(key=key) if key in {s.key for s in at.slider} else at.number_input(key=key)
+
+
 def slider_values(at: AppTest, key: str, moves: int) -> list[float]:
-    widget = at.slider(key=key) if key in {s.key for s in at.slider} else at.number_input(key=key)
-    low, high = getattr(widget, "min", None), getattr(widget, "max", None)
-    step = getattr(widget, "step", 1)
-    low = low if low is not None else 0
-    return (
-        [low + (1 + k) * step for k in range(2 * moves)]
-        if high is None
-        else [low + round((high - low) / step * (k + 1) / (2 * moves + 1)) * step for k in range(2 * moves)]
-    )
+    """``2 * moves`` values spread over the slider's range, each on its step."""
+    slider = at.slider(key=key)
+    span = (slider.max - slider.min) / slider.step
+    return [slider.min + round(span * (k + 1) / (2 * moves + 1)) * slider.step for k in range(2 * moves)]
 
 
 def main() -> None:
@@ -81,9 +81,9 @@ def main() -> None:
         for k, value in enumerate(moved):
             defaults = k % 2 == 0
             altair_defaults(defaults)
-            widget = at.slider(key=key) if key in {s.key for s in at.slider} else at.number_input(key=key)
+            moving = widget(at, key)
             start = time.process_time()
-            widget.set_value(value).run()
+            moving.set_value(value).run()
             times[defaults].append(time.process_time() - start)
             if at.exception:
                 raise RuntimeError(at.exception[0].value)
