@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   - create .venv if missing, install requirements, serve the app
-#   make test  - same set-up plus test tools, then ruff and the whole pytest suite
+#   make test  - same set-up plus test tools and Ray (requirements-cluster.txt), then ruff and the whole pytest suite
 # Both are quick when already set up: installs re-run only when a requirements file changes.
 
 PYTHON ?= python3
@@ -21,8 +21,9 @@ $(RUNTIME_STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
-$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+# The tests cover the optional Ray backend too (tests/engine/test_cluster.py, tests/browser/test_browser_cluster.py).
+$(DEV_STAMP): requirements-dev.txt requirements-cluster.txt $(RUNTIME_STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt -r requirements-cluster.txt
 	touch $@
 
 # MNIST for the Softmax page: quick when data/ already has it; offline or failing, the app still

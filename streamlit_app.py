@@ -22,15 +22,14 @@ with script_running():  # while a page script runs, training runs pause at their
 
     page = st.navigation(PAGES)  # first, before anything slow: the first visit then shows these names at once
 
-    from engine.runtime.device import describe_device, pick_device
-    from ui.cache import job_runner  # (imports PyTorch: about 2 s the first time)
+    from ui.cache import job_runner, where_runs_train  # (imports PyTorch: about 2 s the first time)
 
-    job_runner()  # started with the app (it warms PyTorch up in the background), shared by every session
+    runner = job_runner()  # started with the app (it warms PyTorch up in the background), shared by every session
 
     with st.sidebar:
         language_selector()
         st.markdown(_("**Logit Lab**: logistic and softmax regression, step by step, computed with PyTorch."))
-        st.caption(_("Compute device: **{device}**", device=tr(describe_device(pick_device()))))
+        st.caption(_("Compute device: **{device}**", device=tr(where_runs_train(runner))))
 
     links.begin()
     room.arrive()  # a join or teacher link, this learner's presence in their room

@@ -123,3 +123,14 @@ class Explained(Exception):
     def __init__(self, message: str | Msg, /, **params: Any) -> None:
         self.msg = message if isinstance(message, Msg) else Msg(message, **params)
         super().__init__(self.msg.render())
+
+    def __reduce__(self):
+        """Pickled with its message id and parameters (a run on a cluster raises it in another process)."""
+        return _explained, (type(self), self.msg, self.__dict__)
+
+
+def _explained(cls: type[Explained], msg: Msg, state: dict) -> Explained:
+    error = cls.__new__(cls)
+    Exception.__init__(error, msg.render())
+    error.__dict__.update(state)
+    return error

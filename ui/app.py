@@ -48,6 +48,15 @@ def session_id() -> str:
     return st.session_state.setdefault("_session_id", uuid.uuid4().hex)
 
 
+def secret(section: str, name: str) -> str | None:
+    """``[section] name`` in ``.streamlit/secrets.toml`` (None when it is not there, or there is no such file)."""
+    try:
+        value = st.secrets.get(section, {}).get(name)
+    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning nothing
+        return None
+    return str(value) if value else None
+
+
 def session_connected(sid: str) -> bool:
     """Whether the browser tab of session ``sid`` is still connected (False once it is closed)."""
     return runtime.exists() and runtime.get_instance().is_active_session(sid)

@@ -13,6 +13,7 @@ import gc
 import hashlib
 import importlib
 import logging
+import os
 
 import numpy as np
 import streamlit as st
@@ -20,8 +21,12 @@ import streamlit as st
 from engine.data import mnist
 from engine.models import loss_ways, losses, sigmoid, softmax
 from engine.runtime import jobs
+from engine.runtime.device import describe_device, pick_device
 from engine.runtime.threads import intraop_threads
-from ui.app import scripts_running, session_connected
+from engine.text import Msg, NMsg
+from ui.app import scripts_running, secret, session_connected
+
+_log = logging.getLogger("engine.runtime.cluster")
 
 # --- Sigmoid explorer -----------------------------------------------------------------------
 
@@ -48,15 +53,41 @@ def activations_frame(names: tuple[str, ...], x_min, x_max):
 def job_runner() -> jobs.JobRunner:
     """The app's one job runner, shared by every session: trainings run and are kept here.
 
-    Its starts and joins are logged to the server's output (one line each).
+    With a Ray cluster's address (``[cluster] ray_address`` in secrets.toml, else ``LOGITLAB_RAY_ADDRESS``) runs
+    go to that cluster and are shared with every replica pointed at it (``engine.runtime.cluster``); a cluster
+    that cannot be reached, or Ray not installed, leaves them here, and the server's log says why.
+    Starts and joins are logged to the server's output (one line each).
     """
-    logger = logging.getLogger("engine.runtime.jobs")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s [logit-lab] %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    for name in ("engine.runtime.jobs", "engine.runtime.cluster"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s [logit-lab] %(message)s"))
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+    address = cluster_address()
+    if address:
+        try:
+            from engine.runtime.cluster import RayRunner
+        except ImportError:
+            _log.error("LOGITLAB_RAY_ADDRESS is set but Ray is not installed (pip install -r requirements-cluster.txt)")
+        else:
+            try:
+                return RayRunner(address, alive=session_connected, warm_up=_warm_up)
+            except Exception:
+                _log.exception("the Ray cluster at %s could not be reached: runs are trained in this app", address)
     return jobs.JobRunner(warm_up=_warm_up, alive=session_connected, give_way=scripts_running)
+
+
+def cluster_address() -> str | None:
+    return secret("cluster", "ray_address") or os.environ.get("LOGITLAB_RAY_ADDRESS") or None
+
+
+def where_runs_train(runner) -> Msg:
+    """The sidebar's words for where training runs: this app's device, or the cluster."""
+    if isinstance(runner, jobs.JobRunner):
+        return describe_device(pick_device())
+    return NMsg("Ray cluster, {n} CPU, {gpus} GPU", "Ray cluster, {n} CPUs, {gpus} GPUs", runner.cpus, gpus=runner.gpus)
 
 
 # What every page imports sooner or later; imported at start-up, so their objects are among those frozen below.

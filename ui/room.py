@@ -35,6 +35,7 @@ from engine.rooms import views
 from engine.rooms.store import Member, RoomError, RoomStore, default_url
 from ui import charts as ui_charts
 from ui import links
+from ui.app import secret
 from ui.i18n import _, n_, tr, translator
 from ui.state import page_state
 from ui.text import md
@@ -74,19 +75,11 @@ def session() -> RoomSession:
     return page_state(RoomSession)
 
 
-def _secret(section: str, name: str) -> str | None:
-    try:
-        value = st.secrets.get(section, {}).get(name)
-    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning nothing
-        return None
-    return str(value) if value else None
-
-
 def database_url() -> str:
     """``[rooms] url`` in secrets.toml, else ``LOGITLAB_ROOMS_URL``, else SQLite in the data folder
     (``[rooms] data_dir``, ``LOGITLAB_DATA_DIR``, or the user's data directory)."""
-    url = _secret("rooms", "url") or os.environ.get("LOGITLAB_ROOMS_URL")
-    return url or default_url(_secret("rooms", "data_dir"))
+    url = secret("rooms", "url") or os.environ.get("LOGITLAB_ROOMS_URL")
+    return url or default_url(secret("rooms", "data_dir"))
 
 
 @st.cache_resource(show_spinner=False)
@@ -109,7 +102,7 @@ def store() -> RoomStore:
 
 
 def ttl_hours() -> float:
-    raw = _secret("rooms", "ttl_hours") or os.environ.get("LOGITLAB_ROOM_HOURS")
+    raw = secret("rooms", "ttl_hours") or os.environ.get("LOGITLAB_ROOM_HOURS")
     try:
         hours = float(raw) if raw else 24.0
     except ValueError:

@@ -254,7 +254,7 @@ class JobRunner:
             if job is None:
                 try:
                     self.limits.check_estimate(estimate_s, advice)
-                    self.limits.check_queue(sum(1 for j in self._active.values() if j.status == QUEUED))
+                    self.limits.check_queue(self._queued_besides(watcher, slot))
                 except Exception:
                     self.counts["refused"] += 1
                     raise
@@ -404,6 +404,13 @@ class JobRunner:
             return bool(self.give_way())
         except Exception:  # a check that fails says nothing: train on
             return False
+
+    def _queued_besides(self, watcher: str, slot: str | None) -> int:
+        """Runs waiting, less ``watcher``'s own waiting run in ``slot`` that its new one replaces (called with the lock)."""
+        queued = sum(1 for j in self._active.values() if j.status == QUEUED)
+        mine = self._slots.get((watcher, slot)) if slot is not None else None
+        replaced = mine is not None and mine.status == QUEUED and set(mine._seen) <= {watcher}
+        return queued - replaced
 
     def _take_slot(self, watcher: str, slot: str, job: Job | None) -> None:
         """``watcher``'s run in ``slot`` becomes ``job``: it leaves the one it had there (called with the lock)."""

@@ -305,6 +305,12 @@ def test_the_queue_is_bounded_with_a_plain_refusal():
         # joining a queued run is never refused
         assert r.submit(RunSpec("q", "d", _Settings(epochs=2)), gated(gate), watcher="w4").watchers == {"w2", "w4"}
         assert r.counts["refused"] == 1
+        # a learner whose own waiting run (watched by nobody else) is replaced by a new one takes its place
+        r.stop(r.find(RunSpec("q", "d", _Settings(epochs=1))), "w1")  # one place free
+        mine = r.submit(RunSpec("q", "d", _Settings(epochs=4)), gated(gate), watcher="w5", slot="page")
+        again = r.submit(RunSpec("q", "d", _Settings(epochs=5)), gated(gate), watcher="w5", slot="page")
+        assert mine.status == jobs.STOPPED and again.status == jobs.QUEUED
+        assert r.counts["refused"] == 1
     finally:
         gate.set()
         r.close()

@@ -1,0 +1,567 @@
+"""Training runs on a Ray cluster, shared by every app replica, behind the job runner's interface.
+
+With ``LOGITLAB_RAY_ADDRESS`` set (or ``[cluster] ray_address`` in secrets.toml), ``ui.cache.job_runner``
+returns a :class:`RayRunner` instead of the embedded :class:`~engine.runtime.jobs.JobRunner`, and pages see
+no difference. Ray is imported here only, and this module only then (``requirements-cluster.txt``).
+
+- **The registry** is one named, detached actor per cluster (``logitlab-runs`` in the ``logitlab``
+  namespace), placed on the head node and found by every replica (:func:`registry`). It holds an ordinary
+  ``JobRunner``, so runs are named by their spec (identical specs from any replica join one run) and every
+  fair-share rule holds for the whole cluster: one active run per session per page, the queue bound, the
+  work limit, watchers that age out, the finished-run store bounded in bytes. Its runs at once are the
+  cluster's CPUs (``LOGITLAB_RAY_RUNS`` to set them); its limits are the environment of the replica that
+  started it.
+- **A run** is the job function the embedded runner would call (a ``functools.partial`` of an engine trainer
+  with its data and settings). The registry's worker thread sends it to a Ray task with one CPU; MNIST runs
+  ask for ``LOGITLAB_RAY_MNIST_GPUS`` of a GPU (default 0.25: four small runs share one) when the cluster has
+  one, and the trainer then picks CUDA there. The task reports its epochs to the registry in batches, every
+  ``FLUSH_S``, and hears in the answer whether to stop; its result comes back to the registry's store.
+- **Replicas** hold :class:`RemoteJob` handles: a snapshot of the run fetched at most every ``SNAPSHOT_S``
+  and shared by every session of the replica; the result is fetched once. A heartbeat thread tells the
+  registry which of the replica's sessions still watch their runs. The watchers of a replica that died age
+  out after ``LOGITLAB_WATCHER_TTL_S``: a learner who reconnects to another replica and presses Train with
+  the same settings within that time joins the run that is still going.
+- **Faults.** A run whose worker or machine dies fails with :class:`RunLost`, a plain message (pressing
+  Train runs it again: failed runs are not kept); so does a run whose registry can no longer be reached.
+  Every call to the cluster has a timeout: nothing waits for ever.
+
+The cluster is trusted infrastructure: Ray moves objects between its processes with pickle, so its ports
+must be reachable from the app's own machines only (``deploy/`` keeps them on a private network).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import threading
+import time
+import uuid
+import weakref
+from collections import Counter
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import ray
+from ray import exceptions as rx
+
+from engine.runtime.jobs import FINISHED, QUEUED, JobFn, JobRunner, JobStopped, Progress
+from engine.runtime.runs import Limits, RunRefused
+from engine.text import Explained
+
+log = logging.getLogger(__name__)
+
+NAMESPACE, REGISTRY = "logitlab", "logitlab-runs"
+FLUSH_S = 0.25  # a trainer sends its reports (and learns whether to stop) at most this often
+SNAPSHOT_S = 0.25  # a replica asks for a run's progress at most this often, whichever session asks
+CALL_S = 20.0  # the longest a replica or a trainer waits for the registry to answer
+HEARTBEAT_S = 5.0  # how often a replica says which of its sessions still watch their runs
+KEEP_ENDED_S = 300.0  # an ended run stays readable this long, so every replica learns how it ended
+CONCURRENCY = 256  # the registry's threads: replicas' calls, trainers' reports, one per run at once
+
+
+class RunLost(Explained, RuntimeError):
+    """A run the cluster lost: the machine training it went away, or the registry cannot be reached."""
+
+
+def _machine_lost() -> RunLost:
+    return RunLost("The cluster machine that trained this run stopped before the run finished.")
+
+
+def _registry_lost() -> RunLost:
+    return RunLost("The app lost its connection to the cluster that trains the runs.")
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+# --- on a worker: one run ------------------------------------------------------------------------
+
+
+class _Reporter:
+    """The ``report(epoch, metrics)`` a trainer gets on the cluster: batched to the registry, stop on its word."""
+
+    def __init__(self, registry, token: str) -> None:
+        self.registry, self.token = registry, token
+        self.rows: list[tuple[int, dict]] = []
+        self.last: float | None = None
+
+    def __call__(self, epoch: int, metrics: dict) -> None:
+        self.rows.append((int(epoch), dict(metrics)))
+        due = self.last is None or time.monotonic() - self.last >= FLUSH_S
+        if due and self.flush():
+            raise JobStopped
+
+    def flush(self) -> bool:
+        """Send the reports so far; True when nobody watches the run any more."""
+        rows, self.rows, self.last = self.rows, [], time.monotonic()
+        return bool(ray.get(self.registry.report.remote(self.token, rows), timeout=CALL_S))
+
+
+@ray.remote(num_cpus=1, max_retries=0)
+def _train(fn: JobFn, registry, token: str) -> Any:
+    import torch
+
+    torch.set_num_threads(1)  # one CPU per run, as Ray reserved it
+    reporter = _Reporter(registry, token)
+    result = fn(reporter)
+    reporter.flush()  # the last epochs; the run is finished whatever the answer
+    return result
+
+
+# --- the registry: one per cluster ---------------------------------------------------------------
+
+
+def _portable(error: BaseException | None) -> BaseException | None:
+    """``error`` when it pickles, else a RuntimeError with its text (a replica must be able to read it)."""
+    if error is None:
+        return None
+    try:
+        pickle.dumps(error)
+        return error
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+
+
+class Registry:
+    """The cluster's runs (a Ray actor: see :func:`registry`). Every method answers with plain data."""
+
+    def __init__(self, limits: Limits, runs: int) -> None:
+        self.runner = JobRunner(runs, limits=limits, threads_per_job=None, reap_every=HEARTBEAT_S)
+        self.incarnation = uuid.uuid4().hex[:12]  # a registry started again knows none of the old runs
+        self._jobs: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # seq -> Job
+        self._recent: dict[int, Any] = {}  # seq -> Job, held until KEEP_ENDED_S after it ended
+        self._reports: dict[str, Callable[[int, dict], None]] = {}  # a running task's token -> its job's report
+        self._lock = threading.Lock()
+        self._me = ray.get_runtime_context().current_actor
+        log.info("registry %s: %d runs at once", self.incarnation, runs)
+
+    # --- replicas' calls ---------------------------------------------------------------------
+
+    def submit(self, key, fn: JobFn, watcher: str, total, slot, estimate_s, advice) -> dict:
+        holder: list = []
+        known = threading.Event()
+        job = self.runner.submit(
+            key,
+            self._on_cluster(key, fn, holder, known),
+            watcher=watcher,
+            total=total,
+            slot=slot,
+            estimate_s=estimate_s,
+            advice=advice,
+        )
+        holder.append(job)
+        known.set()
+        self._keep(job)
+        return self._snapshot(job)
+
+    def find(self, key) -> dict | None:
+        job = self.runner.find(key)
+        return None if job is None else self._snapshot(job)
+
+    def remember(self, key, result) -> dict:
+        job = self.runner.remember(key, result)
+        self._keep(job)
+        return self._snapshot(job)
+
+    def snapshot(self, seq: int, have: int = 0, last_epoch: int | None = None) -> dict | None:
+        job = self._jobs.get(seq)
+        return None if job is None else self._snapshot(job, have, last_epoch)
+
+    def result(self, seq: int) -> Any:
+        job = self._jobs.get(seq)
+        return None if job is None else job.result
+
+    def wait(self, seq: int, timeout: float) -> bool:
+        job = self._jobs.get(seq)
+        return job is None or job.wait(min(timeout, CALL_S / 2))
+
+    def seen(self, pairs: list[tuple[int, str]]) -> None:
+        for seq, watcher in pairs:
+            job = self._jobs.get(seq)
+            if job is not None:
+                self.runner.seen(job, watcher)
+
+    def stop(self, seq: int, watcher: str) -> bool:
+        job = self._jobs.get(seq)
+        return job is not None and self.runner.stop(job, watcher)
+
+    def forget(self) -> None:
+        self.runner.forget()
+
+    def stats(self) -> dict:
+        r = self.runner
+        return {
+            "incarnation": self.incarnation,
+            "runs": r.workers,
+            "running": r.running(),
+            "queued": r.queued(),
+            "stored_bytes": r.stored_bytes(),
+            "counts": dict(r.counts),
+        }
+
+    # --- trainers' calls ---------------------------------------------------------------------
+
+    def report(self, token: str, rows: list[tuple[int, dict]]) -> bool:
+        """A trainer's epochs since its last call; True: nobody watches the run any more (it stops)."""
+        report = self._reports.get(token)
+        if report is None:  # its run ended here (stopped and given up on)
+            return True
+        try:
+            for epoch, metrics in rows:
+                report(epoch, metrics)
+        except JobStopped:
+            return True
+        return False
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _keep(self, job) -> None:
+        with self._lock:
+            self._jobs[job.seq] = job
+            self._recent[job.seq] = job
+            now = time.perf_counter()
+            for seq, old in list(self._recent.items()):
+                ended = old._finished_at
+                if ended is not None and now - ended > KEEP_ENDED_S:
+                    del self._recent[seq]
+
+    def _snapshot(self, job, have: int = 0, last_epoch: int | None = None) -> dict:
+        p = job.progress()
+        rows = p.history
+        delta = 0 < have <= len(rows) and rows[have - 1]["epoch"] == last_epoch
+        queued = p.status == QUEUED
+        return {
+            "seq": job.seq,
+            "incarnation": self.incarnation,
+            "status": p.status,
+            "epoch": p.epoch,
+            "total": p.total,
+            "history": rows[have:] if delta else rows,
+            "delta": delta,
+            "seconds": p.seconds,
+            "error": _portable(p.error),
+            "watchers": job.watchers,
+            "estimate_s": job.estimate_s,
+            "ahead": self.runner.ahead(job) if queued else 0,
+            "expected_wait": self.runner.expected_wait(job) if queued else 0.0,
+            "running": self.runner.running(),
+        }
+
+    def _on_cluster(self, key, fn: JobFn, holder: list, known: threading.Event) -> JobFn:
+        """The job function the registry's runner calls: ``fn`` as a Ray task, its reports relayed."""
+
+        def run(report) -> Any:
+            known.wait(CALL_S)
+            job = holder[0] if holder else None
+            token = uuid.uuid4().hex
+            self._reports[token] = report
+            ref = _train.options(**resources_for(key, ray.cluster_resources().get("GPU", 0))).remote(
+                fn, self._me, token
+            )
+            try:
+                while not ray.wait([ref], timeout=FLUSH_S)[0]:
+                    if job is not None and job.stop_requested:  # a queued task never reports: stop it here
+                        ray.cancel(ref)
+                        raise JobStopped
+                return ray.get(ref)
+            except rx.RayTaskError as exc:  # the trainer raised: the run ends as it would in the app
+                cause = exc.cause
+                if isinstance(cause, JobStopped):
+                    raise JobStopped from None
+                if isinstance(cause, Exception):
+                    raise cause from None
+                raise _machine_lost() from exc
+            except rx.TaskCancelledError:
+                raise JobStopped from None
+            except rx.RayError as exc:  # the worker, its machine or an object it needed is gone
+                log.warning("run %s lost on the cluster: %s", getattr(job, "seq", "?"), type(exc).__name__)
+                raise _machine_lost() from exc
+            finally:
+                self._reports.pop(token, None)
+
+        return run
+
+
+def resources_for(key, cluster_gpus: float) -> dict:
+    """What a run asks the cluster for: one CPU; MNIST runs a share of a GPU too, when the cluster has one."""
+    gpus = _env_float("LOGITLAB_RAY_MNIST_GPUS", 0.25)
+    if getattr(key, "kind", None) == "mnist" and gpus > 0 and cluster_gpus > 0:
+        return {"num_cpus": 1, "num_gpus": min(gpus, 1.0)}
+    return {"num_cpus": 1}
+
+
+def registry(limits: Limits | None = None):
+    """The cluster's registry actor, started on the head node by the first replica that asks.
+
+    ``LOGITLAB_RAY_REGISTRY`` names it (default ``logitlab-runs``): two deployments that share one cluster, but
+    not their runs, give it two names."""
+    limits = limits or Limits.from_env()
+    runs = int(_env_float("LOGITLAB_RAY_RUNS", 0)) or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    actor = ray.remote(Registry).options(
+        name=os.environ.get("LOGITLAB_RAY_REGISTRY") or REGISTRY,
+        namespace=NAMESPACE,
+        lifetime="detached",
+        get_if_exists=True,
+        num_cpus=0,
+        max_concurrency=CONCURRENCY,
+        resources={"node:__internal_head__": 0.001},  # with the cluster, not with a replica that may go away
+    )
+    return actor.remote(limits, runs)
+
+
+# --- on a replica ----------------------------------------------------------------------------------
+
+
+class RemoteJob:
+    """A run on the cluster, as a replica sees it: the attributes and methods of an embedded ``Job``."""
+
+    def __init__(self, runner: RayRunner, key: Hashable, snap: dict) -> None:
+        self.key = key
+        self.seq: int = snap["seq"]
+        self.incarnation: str = snap["incarnation"]
+        self.total = snap["total"]
+        self.estimate_s = snap["estimate_s"]
+        self._runner = runner
+        self._snap = snap
+        self._history: tuple[dict, ...] = tuple(snap["history"])
+        self._at = time.monotonic()
+        self._result: Any = None
+        self._has_result = False
+        self._lock = threading.Lock()
+
+    # --- read like a Job -----------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        return self._fresh()["status"]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._fresh()["error"]
+
+    @property
+    def stop_requested(self) -> bool:
+        return False  # a replica only ever sees runs that someone still watches, or how they ended
+
+    @property
+    def watchers(self) -> frozenset[str]:
+        return frozenset(self._fresh()["watchers"])
+
+    @property
+    def result(self) -> Any:
+        if self.status != "done":
+            return None
+        with self._lock:
+            if not self._has_result:
+                self._result = self._runner._call(self._runner.registry.result.remote(self.seq))
+                self._has_result = True
+            return self._result
+
+    def progress(self) -> Progress:
+        s = self._fresh()
+        return Progress(s["status"], s["epoch"], s["total"], self._history, s["seconds"], s["error"])
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.finished:
+            left = CALL_S if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with contextlib.suppress(RunLost):
+                self._runner._call(self._runner.registry.wait.remote(self.seq, left))
+            self._at = 0.0  # ask again now
+        return True
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _fresh(self) -> dict:
+        with self._lock:
+            snap = self._snap
+            if snap["status"] in FINISHED or time.monotonic() - self._at < SNAPSHOT_S:
+                return snap
+            last = self._history[-1]["epoch"] if self._history else None
+            try:
+                new = self._runner._call(self._runner.registry.snapshot.remote(self.seq, len(self._history), last))
+            except RunLost:
+                new = None
+            if new is None or new["incarnation"] != self.incarnation:  # the registry went away, or forgot it
+                new = {**snap, "status": "failed", "error": _registry_lost(), "watchers": frozenset()}
+            else:
+                rows = new["history"]
+                self._history = self._history + tuple(rows) if new["delta"] else tuple(rows)
+            self._snap, self._at = new, time.monotonic()
+            return new
+
+
+class RayRunner:
+    """The job runner of an app replica whose runs go to a Ray cluster (see the module notes)."""
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        alive: Callable[[str], bool] | None = None,
+        limits: Limits | None = None,
+        heartbeat_s: float | None = HEARTBEAT_S,
+        warm_up: Callable[[], object] | None = None,
+    ) -> None:
+        if not ray.is_initialized():
+            ray.init(address=address, namespace=NAMESPACE, logging_level=logging.WARNING, log_to_driver=False)
+        self.address = address
+        self.limits = limits or Limits.from_env()
+        self.alive = alive
+        self.registry = registry(self.limits)
+        self.counts: Counter[str] = Counter()  # this replica's: submitted, joined, refused
+        self._jobs: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # (incarnation, seq) -> RemoteJob
+        self._watching: dict[tuple[str, int], tuple[RemoteJob, set[str]]] = {}  # this replica's sessions per run
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        stats = self.stats()
+        self.workers = stats["runs"]
+        resources = ray.cluster_resources()
+        self.cpus, self.gpus = int(resources.get("CPU", 0)), int(resources.get("GPU", 0))
+        if warm_up is not None:  # this replica's pages still compute with PyTorch: the same start-up work
+            threading.Thread(target=warm_up, name="logitlab-warm-up", daemon=True).start()
+        if heartbeat_s:
+            threading.Thread(target=self._beat, args=(heartbeat_s,), name="logitlab-heartbeat", daemon=True).start()
+
+    # --- the JobRunner interface ---------------------------------------------------------------
+
+    def submit(self, key, fn: JobFn, *, watcher: str, total=None, slot=None, estimate_s=None, advice=None):
+        try:
+            snap = self._call(self.registry.submit.remote(key, fn, watcher, total, slot, estimate_s, advice))
+        except RunRefused:
+            self.counts["refused"] += 1
+            raise
+        self.counts["submitted"] += 1
+        job = self._job(key, snap)
+        self._watch(job, watcher)
+        return job
+
+    def find(self, key):
+        snap = self._call(self.registry.find.remote(key))
+        return None if snap is None else self._job(key, snap)
+
+    def remember(self, key, result):
+        return self._job(key, self._call(self.registry.remember.remote(key, result)))
+
+    def seen(self, job: RemoteJob, watcher: str, now: float | None = None) -> None:
+        self._watch(job, watcher)
+        self.registry.seen.remote([(job.seq, watcher)])
+
+    def stop(self, job: RemoteJob, watcher: str) -> bool:
+        with self._lock:
+            entry = self._watching.get((job.incarnation, job.seq))
+            if entry is not None:
+                entry[1].discard(watcher)
+        job._at = 0.0
+        return bool(self._call(self.registry.stop.remote(job.seq, watcher)))
+
+    def ahead(self, job: RemoteJob) -> int:
+        return int(job._fresh()["ahead"])
+
+    def expected_wait(self, job: RemoteJob) -> float | None:
+        return job._fresh()["expected_wait"]
+
+    def running(self) -> int:
+        return int(self.stats()["running"])
+
+    def queued(self) -> int:
+        return int(self.stats()["queued"])
+
+    def idle(self) -> bool:
+        stats = self.stats()
+        return not stats["running"] and not stats["queued"]
+
+    def stored_bytes(self) -> int:
+        return int(self.stats()["stored_bytes"])
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.idle():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def forget(self) -> None:
+        self._call(self.registry.forget.remote())
+
+    def stats(self) -> dict:
+        return self._call(self.registry.stats.remote())
+
+    def reap(self, now: float | None = None) -> int:
+        """Tell the registry which of this replica's sessions still watch their runs (the heartbeat's work)."""
+        with self._lock:
+            entries = list(self._watching.items())
+        pairs, gone = [], 0
+        for (incarnation, seq), (job, watchers) in entries:
+            if job.finished:
+                with self._lock:
+                    self._watching.pop((incarnation, seq), None)
+                continue
+            for watcher in list(watchers):
+                if self.alive is None or self._alive(watcher):
+                    pairs.append((seq, watcher))
+                else:  # its tab is closed: the registry's TTL lets it go
+                    watchers.discard(watcher)
+                    gone += 1
+        if pairs:
+            self.registry.seen.remote(pairs)
+        return gone
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        self._closed.set()
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _call(self, ref) -> Any:
+        """The registry's answer; RunRefused and the engine's errors as raised there, the rest as RunLost."""
+        try:
+            return ray.get(ref, timeout=CALL_S)
+        except rx.RayTaskError as exc:
+            if isinstance(exc.cause, Exception):
+                raise exc.cause from None
+            raise _registry_lost() from exc
+        except (rx.RayError, TimeoutError) as exc:
+            log.warning("the cluster's registry did not answer: %s", type(exc).__name__)
+            raise _registry_lost() from exc
+
+    def _job(self, key, snap: dict) -> RemoteJob:
+        with self._lock:
+            job = self._jobs.get((snap["incarnation"], snap["seq"]))
+            if job is None:
+                job = RemoteJob(self, key, snap)
+                self._jobs[(job.incarnation, job.seq)] = job
+            elif snap["status"] != job._snap["status"] or snap["status"] not in FINISHED:
+                job._at = 0.0  # ask again at the next read
+            return job
+
+    def _watch(self, job: RemoteJob, watcher: str) -> None:
+        if job.finished:
+            return
+        with self._lock:
+            self._watching.setdefault((job.incarnation, job.seq), (job, set()))[1].add(watcher)
+
+    def _alive(self, watcher: str) -> bool:
+        try:
+            return bool(self.alive(watcher))
+        except Exception:
+            return False
+
+    def _beat(self, every: float) -> None:
+        while not self._closed.wait(every):
+            try:
+                self.reap()
+            except Exception:  # the heartbeat must outlive a cluster that blinks
+                log.exception("telling the registry which sessions watch failed")
