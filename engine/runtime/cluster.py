@@ -144,11 +144,12 @@ class Registry:
     # --- replicas' calls ---------------------------------------------------------------------
 
     def submit(self, key, fn: JobFn, watcher: str, total, slot, estimate_s, advice) -> dict:
+        known = self.runner.find(key)  # (for the replica's log line only)
         holder: list = []
-        known = threading.Event()
+        ready = threading.Event()
         job = self.runner.submit(
             key,
-            self._on_cluster(key, fn, holder, known),
+            self._on_cluster(key, fn, holder, ready),
             watcher=watcher,
             total=total,
             slot=slot,
@@ -156,9 +157,9 @@ class Registry:
             advice=advice,
         )
         holder.append(job)
-        known.set()
+        ready.set()
         self._keep(job)
-        return self._snapshot(job)
+        return {**self._snapshot(job), "joined": known is job}
 
     def find(self, key) -> dict | None:
         job = self.runner.find(key)
@@ -443,8 +444,12 @@ class RayRunner:
         except RunRefused:
             self.counts["refused"] += 1
             raise
-        self.counts["submitted"] += 1
+        self.counts["joined" if snap["joined"] else "submitted"] += 1
         job = self._job(key, snap)
+        what = "joined" if snap["joined"] else "asked for"
+        log.info(
+            "job %d (%s) %s on the cluster: %d watching", job.seq, getattr(key, "kind", "?"), what, len(job.watchers)
+        )
         self._watch(job, watcher)
         return job
 
