@@ -74,8 +74,10 @@ def job_runner() -> jobs.JobRunner:
         else:
             try:
                 return RayRunner(address, alive=session_connected, warm_up=_warm_up)
-            except Exception:
-                _log.exception("the Ray cluster at %s could not be reached: runs are trained in this app", address)
+            except Exception as exc:
+                _log.error(
+                    "the Ray cluster at %s could not be reached (%s): runs are trained in this app", address, exc
+                )
     return jobs.JobRunner(warm_up=_warm_up, alive=session_connected, give_way=scripts_running)
 
 

@@ -59,6 +59,7 @@ KEYWORDS: dict[str, Any] = {
     "ImageError": None,
     "MnistError": None,
     "RunRefused": None,
+    "RunLost": None,
     "RoomError": None,
 }
 SOURCES = ("streamlit_app.py", "pages", "ui", "engine")

@@ -35,6 +35,7 @@ import contextlib
 import logging
 import os
 import pickle
+import socket
 import threading
 import time
 import uuid
@@ -58,6 +59,7 @@ SNAPSHOT_S = 0.25  # a replica asks for a run's progress at most this often, whi
 CALL_S = 20.0  # the longest a replica or a trainer waits for the registry to answer
 HEARTBEAT_S = 5.0  # how often a replica says which of its sessions still watch their runs
 KEEP_ENDED_S = 300.0  # an ended run stays readable this long, so every replica learns how it ended
+CONNECT_S = 60.0  # the longest a replica waits to join the cluster before it trains runs itself
 CONCURRENCY = 256  # the registry's threads: replicas' calls, trainers' reports, one per run at once
 
 
@@ -319,6 +321,35 @@ def registry(limits: Limits | None = None):
 # --- on a replica ----------------------------------------------------------------------------------
 
 
+def connect(address: str, timeout: float = CONNECT_S) -> None:
+    """Join the cluster at ``address`` (``host:port`` of its head, ``ray://host:port`` through Ray Client, or
+    ``auto``); raise ConnectionError within about ``timeout`` seconds when it cannot be reached (Ray itself
+    would keep trying for minutes, and the app's first page waits for this)."""
+    if ray.is_initialized():
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if host and port.isdigit():
+        try:
+            socket.create_connection((host, int(port)), timeout=min(timeout, 5.0)).close()
+        except OSError as exc:
+            raise ConnectionError(f"nothing answers at {address}: {exc}") from exc
+    errors: list[BaseException] = []
+
+    def init() -> None:
+        try:
+            ray.init(address=address, namespace=NAMESPACE, logging_level=logging.WARNING, log_to_driver=False)
+        except BaseException as exc:  # handed to the caller
+            errors.append(exc)
+
+    worker = threading.Thread(target=init, name="logitlab-ray-connect", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise ConnectionError(f"the cluster at {address} did not answer within {timeout:.0f} s")
+    if errors:
+        raise ConnectionError(f"could not join the cluster at {address}: {errors[0]}") from errors[0]
+
+
 class RemoteJob:
     """A run on the cluster, as a replica sees it: the attributes and methods of an embedded ``Job``."""
 
@@ -416,8 +447,7 @@ class RayRunner:
         heartbeat_s: float | None = HEARTBEAT_S,
         warm_up: Callable[[], object] | None = None,
     ) -> None:
-        if not ray.is_initialized():
-            ray.init(address=address, namespace=NAMESPACE, logging_level=logging.WARNING, log_to_driver=False)
+        connect(address)
         self.address = address
         self.limits = limits or Limits.from_env()
         self.alive = alive

@@ -212,15 +212,24 @@ def test_resources_mnist_asks_for_a_gpu_share_only_where_there_is_one(monkeypatc
     assert cluster.resources_for(mnist, 2) == {"num_cpus": 1, "num_gpus": 1.0}
 
 
-def test_without_an_address_the_app_never_imports_ray():
-    code = (
-        "import sys\n"
-        "from ui.cache import job_runner\n"
-        "from engine.runtime.jobs import JobRunner\n"
-        "assert isinstance(job_runner(), JobRunner)\n"
-        "assert 'ray' not in sys.modules, 'ray imported'\n"
-        "print('ok')\n"
-    )
+def runner_in_a_fresh_app(env_address: str | None) -> subprocess.CompletedProcess:
+    """The class of ``ui.cache.job_runner()`` in a new process, and whether Ray was imported there."""
+    code = "import sys\nfrom ui.cache import job_runner\nprint(type(job_runner()).__name__, 'ray' in sys.modules)\n"
     env = {k: v for k, v in os.environ.items() if k != "LOGITLAB_RAY_ADDRESS"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+    if env_address is not None:
+        env["LOGITLAB_RAY_ADDRESS"] = env_address
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+
+
+def test_without_an_address_the_app_never_imports_ray():
+    out = runner_in_a_fresh_app(None)
+    assert out.stdout.split()[-2:] == ["JobRunner", "False"], out.stderr[-2000:]
+
+
+def test_a_cluster_that_cannot_be_reached_leaves_runs_in_the_app_and_says_why_in_the_log():
+    from tests.conftest import _free_port
+
+    address = f"127.0.0.1:{_free_port()}"  # nothing listens there
+    out = runner_in_a_fresh_app(address)
+    assert out.stdout.split()[-2:] == ["JobRunner", "True"], out.stderr[-2000:]
+    assert f"the Ray cluster at {address} could not be reached" in out.stderr
