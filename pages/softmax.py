@@ -150,8 +150,9 @@ def mnist_part() -> None:
     data = mv.mnist_data_or_fetch(root)
     if data is None:
         return
-    # the data's identity is in every spec: replaced files are loaded and trained on anew
-    fingerprint = cache.text_fingerprint(str(root), mnist.data_identity(root))
+    # the files' contents name the data in every spec: replaced files are trained on anew, and replicas of the app
+    # with their own copies of the same files share runs on a cluster
+    fingerprint = data.digest
     train = mv.settings_widgets(KEEP)
     settings = mnist_ui.pull()
     if settings.optimizer == "adam" and settings.lr > 0.02:

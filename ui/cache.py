@@ -112,11 +112,6 @@ def _warm_up() -> None:
     gc.freeze()
 
 
-def text_fingerprint(*parts) -> str:
-    """A short hash of values named by their text (a data folder and its files' identity, say)."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
-
-
 def data_fingerprint(*arrays) -> str:
     """A short hash of the arrays a run trains on (dtype, shape and bytes of each)."""
     h = hashlib.sha256()

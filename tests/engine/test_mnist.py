@@ -164,6 +164,16 @@ def test_data_identity_follows_the_files(tmp_path):
     assert mnist.data_identity(tmp_path / "elsewhere") == (None,) * 4
 
 
+def test_the_datas_digest_names_its_contents_wherever_they_are(tmp_path):
+    """Run specs name MNIST by this digest: replicas of the app with their own copies share runs on a cluster."""
+    write_tiny_mnist(tmp_path / "here", n_test=100)
+    write_tiny_mnist(tmp_path / "there", n_test=100)  # the same files, in another folder (another machine)
+    write_tiny_mnist(tmp_path / "other", n_test=100, seed=1)
+    here, there, other = (mnist.load_mnist(tmp_path / name).digest for name in ("here", "there", "other"))
+    assert len(here) == 24 and here == there and other != here
+    assert mnist.data_identity(tmp_path / "here") != mnist.data_identity(tmp_path / "there")  # (the cheap one differs)
+
+
 def test_data_root_defaults_to_data_and_env_overrides(monkeypatch, tmp_path):
     monkeypatch.delenv(mnist.DATA_ENV, raising=False)
     assert mnist.default_root() == mnist.REPO_ROOT / "data"

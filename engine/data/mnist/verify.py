@@ -9,6 +9,7 @@ with other bytes is accepted only when its class counts and pixel statistics loo
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,7 @@ class MnistData:
     test_labels: torch.Tensor
     root: Path
     check: str = CHECK_STRUCTURE  # CHECK_SHA256, CHECK_STATISTICS or CHECK_STRUCTURE (words: CHECK_WORDS)
+    digest: str = ""  # the files' contents, hashed: the same files give the same digest in any folder, on any machine
 
     @property
     def n_train(self) -> int:
@@ -246,10 +248,11 @@ def _check_contents(arrays: dict[str, np.ndarray], digests: dict[str, str]) -> s
     return CHECK_STATISTICS if differ else CHECK_SHA256
 
 
-def _inspect(root: Path) -> tuple[dict[str, np.ndarray], str]:
-    """Read and check the raw files: (arrays, CHECK_* passed); ``_Unusable`` with the reason."""
+def _inspect(root: Path) -> tuple[dict[str, np.ndarray], str, str]:
+    """Read and check the raw files: (arrays, CHECK_* passed, their contents' digest); ``_Unusable`` with the reason."""
     arrays, digests = _read_raw(root)
-    return arrays, _check_contents(arrays, digests)
+    digest = hashlib.sha256(repr(sorted(digests.items())).encode()).hexdigest()[:24]
+    return arrays, _check_contents(arrays, digests), digest
 
 
 def _problem(root: Path) -> Msg | None:
@@ -301,7 +304,7 @@ def load_mnist(root: str | os.PathLike | None = None) -> MnistData:
 
     root = Path(root) if root is not None else default_root()
     try:
-        arrays, check = _inspect(root)
+        arrays, check, digest = _inspect(root)
     except _Unusable as exc:
         raise _unusable_error(root, exc.reason) from exc
     return MnistData(
@@ -311,4 +314,5 @@ def load_mnist(root: str | os.PathLike | None = None) -> MnistData:
         test_labels=torch.from_numpy(arrays["test_labels"].astype(np.int64)),
         root=root,
         check=check,
+        digest=digest,
     )
