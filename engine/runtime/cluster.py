@@ -2,7 +2,7 @@
 
 With ``LOGITLAB_RAY_ADDRESS`` set (or ``[cluster] ray_address`` in secrets.toml), ``ui.cache.job_runner``
 returns a :class:`RayRunner` instead of the embedded :class:`~engine.runtime.jobs.JobRunner`, and pages see
-no difference. Ray is imported here only, and this module only then (``requirements-cluster.txt``).
+no difference. Ray is imported here and in ``ray_registry`` only, and these only then (``requirements-cluster.txt``).
 
 - **The registry** is one named, detached actor per cluster (``logitlab-runs`` in the ``logitlab``
   namespace), placed on the head node and found by every replica (:func:`registry`). It holds an ordinary
@@ -16,6 +16,9 @@ no difference. Ray is imported here only, and this module only then (``requireme
   ask for ``LOGITLAB_RAY_MNIST_GPUS`` of a GPU (default 0.25: four small runs share one) when the cluster has
   one, and the trainer then picks CUDA there. The task reports its epochs to the registry in batches, every
   ``FLUSH_S``, and hears in the answer whether to stop; its result comes back to the registry's store.
+  Arguments of 4 MB or more (MNIST, an uploaded table) go to the cluster once, named by their contents, only
+  when a new run needs them; each worker process keeps the last two it trained on.
+- The registry and the trainer are in :mod:`engine.runtime.ray_registry`; this module is the replica's side.
 - **Replicas** hold :class:`RemoteJob` handles: a snapshot of the run fetched at most every ``SNAPSHOT_S``
   and shared by every session of the replica; the result is fetched once. A heartbeat thread tells the
   registry which of the replica's sessions still watch their runs. The watchers of a replica that died age
@@ -33,12 +36,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import pickle
 import socket
 import threading
 import time
-import uuid
 import weakref
 from collections import Counter
 from collections.abc import Callable, Hashable
@@ -47,275 +47,22 @@ from typing import Any
 import ray
 from ray import exceptions as rx
 
-from engine.runtime.jobs import FINISHED, QUEUED, JobFn, JobRunner, JobStopped, Progress
+from engine.runtime.jobs import FINISHED, JobFn, Progress
+from engine.runtime.ray_registry import (
+    CALL_S,
+    HEARTBEAT_S,
+    NAMESPACE,
+    RunLost,
+    registry,
+    registry_lost,
+    share_big_args,
+)
 from engine.runtime.runs import Limits, RunRefused
-from engine.text import Explained
 
 log = logging.getLogger(__name__)
 
-NAMESPACE, REGISTRY = "logitlab", "logitlab-runs"
-FLUSH_S = 0.25  # a trainer sends its reports (and learns whether to stop) at most this often
 SNAPSHOT_S = 0.25  # a replica asks for a run's progress at most this often, whichever session asks
-CALL_S = 20.0  # the longest a replica or a trainer waits for the registry to answer
-HEARTBEAT_S = 5.0  # how often a replica says which of its sessions still watch their runs
-KEEP_ENDED_S = 300.0  # an ended run stays readable this long, so every replica learns how it ended
 CONNECT_S = 60.0  # the longest a replica waits to join the cluster before it trains runs itself
-CONCURRENCY = 256  # the registry's threads: replicas' calls, trainers' reports, one per run at once
-
-
-class RunLost(Explained, RuntimeError):
-    """A run the cluster lost: the machine training it went away, or the registry cannot be reached."""
-
-
-def _machine_lost() -> RunLost:
-    return RunLost("The cluster machine that trained this run stopped before the run finished.")
-
-
-def _registry_lost() -> RunLost:
-    return RunLost("The app lost its connection to the cluster that trains the runs.")
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
-# --- on a worker: one run ------------------------------------------------------------------------
-
-
-class _Reporter:
-    """The ``report(epoch, metrics)`` a trainer gets on the cluster: batched to the registry, stop on its word."""
-
-    def __init__(self, registry, token: str) -> None:
-        self.registry, self.token = registry, token
-        self.rows: list[tuple[int, dict]] = []
-        self.last: float | None = None
-
-    def __call__(self, epoch: int, metrics: dict) -> None:
-        self.rows.append((int(epoch), dict(metrics)))
-        due = self.last is None or time.monotonic() - self.last >= FLUSH_S
-        if due and self.flush():
-            raise JobStopped
-
-    def flush(self) -> bool:
-        """Send the reports so far; True when nobody watches the run any more."""
-        rows, self.rows, self.last = self.rows, [], time.monotonic()
-        return bool(ray.get(self.registry.report.remote(self.token, rows), timeout=CALL_S))
-
-
-@ray.remote(num_cpus=1, max_retries=0)
-def _train(fn: JobFn, registry, token: str) -> Any:
-    import torch
-
-    torch.set_num_threads(1)  # one CPU per run, as Ray reserved it
-    reporter = _Reporter(registry, token)
-    result = fn(reporter)
-    reporter.flush()  # the last epochs; the run is finished whatever the answer
-    return result
-
-
-# --- the registry: one per cluster ---------------------------------------------------------------
-
-
-def _portable(error: BaseException | None) -> BaseException | None:
-    """``error`` when it pickles, else a RuntimeError with its text (a replica must be able to read it)."""
-    if error is None:
-        return None
-    try:
-        pickle.dumps(error)
-        return error
-    except Exception:
-        return RuntimeError(f"{type(error).__name__}: {error}")
-
-
-class Registry:
-    """The cluster's runs (a Ray actor: see :func:`registry`). Every method answers with plain data."""
-
-    def __init__(self, limits: Limits, runs: int) -> None:
-        self.runner = JobRunner(runs, limits=limits, threads_per_job=None, reap_every=HEARTBEAT_S)
-        self.incarnation = uuid.uuid4().hex[:12]  # a registry started again knows none of the old runs
-        self._jobs: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # seq -> Job
-        self._recent: dict[int, Any] = {}  # seq -> Job, held until KEEP_ENDED_S after it ended
-        self._reports: dict[str, Callable[[int, dict], None]] = {}  # a running task's token -> its job's report
-        self._lock = threading.Lock()
-        self._me = ray.get_runtime_context().current_actor
-        log.info("registry %s: %d runs at once", self.incarnation, runs)
-
-    # --- replicas' calls ---------------------------------------------------------------------
-
-    def submit(self, key, fn: JobFn, watcher: str, total, slot, estimate_s, advice) -> dict:
-        known = self.runner.find(key)  # (for the replica's log line only)
-        holder: list = []
-        ready = threading.Event()
-        job = self.runner.submit(
-            key,
-            self._on_cluster(key, fn, holder, ready),
-            watcher=watcher,
-            total=total,
-            slot=slot,
-            estimate_s=estimate_s,
-            advice=advice,
-        )
-        holder.append(job)
-        ready.set()
-        self._keep(job)
-        return {**self._snapshot(job), "joined": known is job}
-
-    def find(self, key) -> dict | None:
-        job = self.runner.find(key)
-        return None if job is None else self._snapshot(job)
-
-    def remember(self, key, result) -> dict:
-        job = self.runner.remember(key, result)
-        self._keep(job)
-        return self._snapshot(job)
-
-    def snapshot(self, seq: int, have: int = 0, last_epoch: int | None = None) -> dict | None:
-        job = self._jobs.get(seq)
-        return None if job is None else self._snapshot(job, have, last_epoch)
-
-    def result(self, seq: int) -> Any:
-        job = self._jobs.get(seq)
-        return None if job is None else job.result
-
-    def wait(self, seq: int, timeout: float) -> bool:
-        job = self._jobs.get(seq)
-        return job is None or job.wait(min(timeout, CALL_S / 2))
-
-    def seen(self, pairs: list[tuple[int, str]]) -> None:
-        for seq, watcher in pairs:
-            job = self._jobs.get(seq)
-            if job is not None:
-                self.runner.seen(job, watcher)
-
-    def stop(self, seq: int, watcher: str) -> bool:
-        job = self._jobs.get(seq)
-        return job is not None and self.runner.stop(job, watcher)
-
-    def forget(self) -> None:
-        self.runner.forget()
-
-    def stats(self) -> dict:
-        r = self.runner
-        return {
-            "incarnation": self.incarnation,
-            "runs": r.workers,
-            "running": r.running(),
-            "queued": r.queued(),
-            "stored_bytes": r.stored_bytes(),
-            "counts": dict(r.counts),
-        }
-
-    # --- trainers' calls ---------------------------------------------------------------------
-
-    def report(self, token: str, rows: list[tuple[int, dict]]) -> bool:
-        """A trainer's epochs since its last call; True: nobody watches the run any more (it stops)."""
-        report = self._reports.get(token)
-        if report is None:  # its run ended here (stopped and given up on)
-            return True
-        try:
-            for epoch, metrics in rows:
-                report(epoch, metrics)
-        except JobStopped:
-            return True
-        return False
-
-    # --- inside ------------------------------------------------------------------------------
-
-    def _keep(self, job) -> None:
-        with self._lock:
-            self._jobs[job.seq] = job
-            self._recent[job.seq] = job
-            now = time.perf_counter()
-            for seq, old in list(self._recent.items()):
-                ended = old._finished_at
-                if ended is not None and now - ended > KEEP_ENDED_S:
-                    del self._recent[seq]
-
-    def _snapshot(self, job, have: int = 0, last_epoch: int | None = None) -> dict:
-        p = job.progress()
-        rows = p.history
-        delta = 0 < have <= len(rows) and rows[have - 1]["epoch"] == last_epoch
-        queued = p.status == QUEUED
-        return {
-            "seq": job.seq,
-            "incarnation": self.incarnation,
-            "status": p.status,
-            "epoch": p.epoch,
-            "total": p.total,
-            "history": rows[have:] if delta else rows,
-            "delta": delta,
-            "seconds": p.seconds,
-            "error": _portable(p.error),
-            "watchers": job.watchers,
-            "estimate_s": job.estimate_s,
-            "ahead": self.runner.ahead(job) if queued else 0,
-            "expected_wait": self.runner.expected_wait(job) if queued else 0.0,
-            "running": self.runner.running(),
-        }
-
-    def _on_cluster(self, key, fn: JobFn, holder: list, known: threading.Event) -> JobFn:
-        """The job function the registry's runner calls: ``fn`` as a Ray task, its reports relayed."""
-
-        def run(report) -> Any:
-            known.wait(CALL_S)
-            job = holder[0] if holder else None
-            token = uuid.uuid4().hex
-            self._reports[token] = report
-            ref = _train.options(**resources_for(key, ray.cluster_resources().get("GPU", 0))).remote(
-                fn, self._me, token
-            )
-            try:
-                while not ray.wait([ref], timeout=FLUSH_S)[0]:
-                    if job is not None and job.stop_requested:  # a queued task never reports: stop it here
-                        ray.cancel(ref)
-                        raise JobStopped
-                return ray.get(ref)
-            except rx.RayTaskError as exc:  # the trainer raised: the run ends as it would in the app
-                cause = exc.cause
-                if isinstance(cause, JobStopped):
-                    raise JobStopped from None
-                if isinstance(cause, Exception):
-                    raise cause from None
-                raise _machine_lost() from exc
-            except rx.TaskCancelledError:
-                raise JobStopped from None
-            except rx.RayError as exc:  # the worker, its machine or an object it needed is gone
-                log.warning("run %s lost on the cluster: %s", getattr(job, "seq", "?"), type(exc).__name__)
-                raise _machine_lost() from exc
-            finally:
-                self._reports.pop(token, None)
-
-        return run
-
-
-def resources_for(key, cluster_gpus: float) -> dict:
-    """What a run asks the cluster for: one CPU; MNIST runs a share of a GPU too, when the cluster has one."""
-    gpus = _env_float("LOGITLAB_RAY_MNIST_GPUS", 0.25)
-    if getattr(key, "kind", None) == "mnist" and gpus > 0 and cluster_gpus > 0:
-        return {"num_cpus": 1, "num_gpus": min(gpus, 1.0)}
-    return {"num_cpus": 1}
-
-
-def registry(limits: Limits | None = None):
-    """The cluster's registry actor, started on the head node by the first replica that asks.
-
-    ``LOGITLAB_RAY_REGISTRY`` names it (default ``logitlab-runs``): two deployments that share one cluster, but
-    not their runs, give it two names."""
-    limits = limits or Limits.from_env()
-    runs = int(_env_float("LOGITLAB_RAY_RUNS", 0)) or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    actor = ray.remote(Registry).options(
-        name=os.environ.get("LOGITLAB_RAY_REGISTRY") or REGISTRY,
-        namespace=NAMESPACE,
-        lifetime="detached",
-        get_if_exists=True,
-        num_cpus=0,
-        max_concurrency=CONCURRENCY,
-        resources={"node:__internal_head__": 0.001},  # with the cluster, not with a replica that may go away
-    )
-    return actor.remote(limits, runs)
 
 
 # --- on a replica ----------------------------------------------------------------------------------
@@ -427,7 +174,7 @@ class RemoteJob:
             except RunLost:
                 new = None
             if new is None or new["incarnation"] != self.incarnation:  # the registry went away, or forgot it
-                new = {**snap, "status": "failed", "error": _registry_lost(), "watchers": frozenset()}
+                new = {**snap, "status": "failed", "error": registry_lost(), "watchers": frozenset()}
             else:
                 rows = new["history"]
                 self._history = self._history + tuple(rows) if new["delta"] else tuple(rows)
@@ -469,8 +216,17 @@ class RayRunner:
     # --- the JobRunner interface ---------------------------------------------------------------
 
     def submit(self, key, fn: JobFn, *, watcher: str, total=None, slot=None, estimate_s=None, advice=None):
+        """As ``JobRunner.submit``. Large arguments (MNIST, an uploaded table) go to the cluster once, and only when
+        a new run needs them: joining a run, or training again on the same data, sends none."""
+        fn, big = share_big_args(fn)
         try:
             snap = self._call(self.registry.submit.remote(key, fn, watcher, total, slot, estimate_s, advice))
+            if "missing" in snap:
+                for name in snap["missing"]:
+                    self._call(self.registry.share.remote(name, big[name]))
+                snap = self._call(self.registry.submit.remote(key, fn, watcher, total, slot, estimate_s, advice))
+                if "missing" in snap:  # other runs pushed it out meanwhile: a very busy cluster
+                    raise RunRefused("The cluster is very busy right now. Press Train again in a minute.")
         except RunRefused:
             self.counts["refused"] += 1
             raise
@@ -567,10 +323,10 @@ class RayRunner:
         except rx.RayTaskError as exc:
             if isinstance(exc.cause, Exception):
                 raise exc.cause from None
-            raise _registry_lost() from exc
+            raise registry_lost() from exc
         except (rx.RayError, TimeoutError) as exc:
             log.warning("the cluster's registry did not answer: %s", type(exc).__name__)
-            raise _registry_lost() from exc
+            raise registry_lost() from exc
 
     def _job(self, key, snap: dict) -> RemoteJob:
         with self._lock:

@@ -31,12 +31,12 @@ except ImportError:  # pragma: no cover - depends on the machine
         pytest.fail("Ray is not installed: CI runs the cluster tests (pip install -r requirements-cluster.txt)")
     pytest.skip("Ray is not installed (pip install -r requirements-cluster.txt)", allow_module_level=True)
 
-from engine.runtime import cluster  # noqa: E402
+from engine.runtime import cluster, ray_registry  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, namespace=cluster.NAMESPACE, log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, namespace=ray_registry.NAMESPACE, log_to_driver=False)
     yield
     ray.shutdown()
 
@@ -111,6 +111,29 @@ def test_identical_specs_from_two_replicas_join_one_run(replica):
     assert c.status == DONE and c.result["epochs"] == 40 and first.stats()["counts"]["started"] == 1
 
 
+def weighted_sum(table: np.ndarray, scale: float, report):
+    report(0, {})
+    return float(table.sum() * scale)
+
+
+def test_large_data_goes_to_the_cluster_once_and_only_when_a_new_run_needs_it(replica):
+    first, second = replica(), replica()
+    table = np.ones((700_000, 2), dtype=np.float32)  # 5.6 MB: sent once, by name
+    assert ray_registry.share_big_args(functools.partial(weighted_sum, table, 1.0))[0].args[0] == ray_registry.Shared(
+        ray_registry.data_key(table)
+    )
+    for scale in (1.0, 2.0):  # two runs on the same table
+        job = first.submit(spec("sum", scale=scale), functools.partial(weighted_sum, table, scale), watcher="a")
+        assert job.wait(60) and job.result == 1_400_000 * scale
+    other = second.submit(spec("sum", scale=2.0), functools.partial(weighted_sum, table.copy(), 2.0), watcher="b")
+    assert other.result == 2_800_000  # the other replica's own copy of the same table: nothing sent
+    changed = table.copy()
+    changed[0, 0] = 3.0
+    job = second.submit(spec("sum", scale=3.0), functools.partial(weighted_sum, changed, 3.0), watcher="b")
+    assert job.wait(60) and job.result == (1_400_000 + 2) * 3.0  # other data, other name: trained on what it is
+    assert first.stats()["counts"]["shared"] == 2
+
+
 def test_a_run_stops_when_its_last_watcher_stops(replica):
     runner = replica()
     job = runner.submit(spec("long"), functools.partial(counting, 2000, 0.01), watcher="a", total=2000)
@@ -149,7 +172,7 @@ def test_a_worker_that_dies_fails_the_run_plainly_and_train_again_runs_it(replic
     fn = functools.partial(crash_once, str(tmp_path / "crashed"))
     job = runner.submit(spec("crash"), fn, watcher="a")
     assert job.wait(60)
-    assert job.status == FAILED and isinstance(job.error, cluster.RunLost)
+    assert job.status == FAILED and isinstance(job.error, ray_registry.RunLost)
     assert "stopped before the run finished" in str(job.error)
     again = runner.submit(spec("crash"), fn, watcher="a")  # the learner presses Train again
     assert again.seq != job.seq and again.wait(60) and again.status == DONE
@@ -196,7 +219,7 @@ def test_watchers_of_a_replica_that_went_away_age_out_and_their_run_stops(replic
     job = alive_replica.submit(spec("ttl"), run, watcher="here", total=4000)
     until(lambda: job.status == RUNNING, what="the run to start")
     # the session stays connected: its replica's heartbeat keeps it among the watchers past the TTL and a reaping
-    until(lambda: (job.progress().seconds or 0) > cluster.HEARTBEAT_S + 1, what="a reaping of the registry")
+    until(lambda: (job.progress().seconds or 0) > ray_registry.HEARTBEAT_S + 1, what="a reaping of the registry")
     assert job.status == RUNNING and job.watchers == {"here"}
     connected.clear()  # its tab closed: the heartbeat stops vouching for it, the registry's TTL lets it go
     assert until(lambda: job.finished, timeout=30, what="the run to stop")
@@ -205,11 +228,11 @@ def test_watchers_of_a_replica_that_went_away_age_out_and_their_run_stops(replic
 
 def test_resources_mnist_asks_for_a_gpu_share_only_where_there_is_one(monkeypatch):
     mnist, table = RunSpec("mnist", "d", ()), RunSpec("logistic", "d", ())
-    assert cluster.resources_for(mnist, 0) == {"num_cpus": 1}
-    assert cluster.resources_for(mnist, 1) == {"num_cpus": 1, "num_gpus": 0.25}
-    assert cluster.resources_for(table, 4) == {"num_cpus": 1}
+    assert ray_registry.resources_for(mnist, 0) == {"num_cpus": 1}
+    assert ray_registry.resources_for(mnist, 1) == {"num_cpus": 1, "num_gpus": 0.25}
+    assert ray_registry.resources_for(table, 4) == {"num_cpus": 1}
     monkeypatch.setenv("LOGITLAB_RAY_MNIST_GPUS", "1")
-    assert cluster.resources_for(mnist, 2) == {"num_cpus": 1, "num_gpus": 1.0}
+    assert ray_registry.resources_for(mnist, 2) == {"num_cpus": 1, "num_gpus": 1.0}
 
 
 def runner_in_a_fresh_app(env_address: str | None) -> subprocess.CompletedProcess:
