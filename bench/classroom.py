@@ -5,6 +5,7 @@
     .venv/bin/python bench/classroom.py --learners 10 --seconds 60 --compare-hog  # both, and the ratio
     .venv/bin/python bench/classroom.py --url http://host:8501 [--pid 1234] ...   # an app served elsewhere
     .venv/bin/python bench/classroom.py --learners 40 --seconds 120 --room        # the teacher's room
+    .venv/bin/python bench/classroom.py --learners 40 --replicas 2 --ray           # two replicas, runs on Ray
 
 Each learner is one ``bench.ws_client.Tab`` (Streamlit's own protocol: BackMsg up, ForwardMsg down, fragment
 timers run like a browser's) following a seeded script with think times: open a page from a link, move a
@@ -21,6 +22,11 @@ Printed: per action count, p50, p95 and max seconds; Train outcomes (result, ref
 result, timeout); server CPU and peak RSS; the app's exceptions (counted as errors). The last line:
 ``classroom: N learners, p95 rerun X s, p95 first paint Y s, p95 MNIST result Z s, RSS peak W MB``.
 
+With ``--replicas N`` it serves N apps and learner i uses replica i mod N (a load balancer with sticky sessions);
+with ``--ray`` it also starts a Ray head of 2 CPUs on 127.0.0.1 (``bench/ray_head.py``) and every replica trains
+on it. CPU and RSS are then of all of them together (head, workers and replicas): on one 2-core machine these
+figures show what the cluster path costs, not a speed-up.
+
 With ``--room`` the class is a class room instead (``bench/classroom_room.py``): a teacher opens a room and
 keeps its live view open while every learner joins it and answers the sigmoid page's checkpoints.
 """
@@ -29,8 +35,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -44,6 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from ray_head import ray_head  # noqa: E402
 from ws_client import Tab  # noqa: E402
 
 # Where a learner goes: (url path, link query); ``{s}`` is a seed no other learner uses.
@@ -78,11 +87,11 @@ def pct(values: list[float], q: float) -> float:
 
 
 class ProcSampler(threading.Thread):
-    """RSS and CPU seconds of a process and its children (from /proc), every ``every`` seconds."""
+    """RSS and CPU seconds of processes and their children (from /proc), every ``every`` seconds."""
 
-    def __init__(self, pid: int, every: float = 0.2) -> None:
+    def __init__(self, *pids: int, every: float = 0.2) -> None:
         super().__init__(daemon=True)
-        self.pid, self.every = pid, every
+        self.pids, self.every = list(pids), every
         self.rss_peak = 0
         self._stop_flag = threading.Event()
         self._tick = os.sysconf("SC_CLK_TCK")
@@ -97,7 +106,7 @@ class ProcSampler(threading.Thread):
                     parents[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry))
                 except (OSError, IndexError, ValueError):
                     continue
-        out, todo = [], [self.pid]
+        out, todo = [], list(self.pids)
         while todo:
             pid = todo.pop()
             out.append(pid)
@@ -143,7 +152,9 @@ def mnist_data_dir() -> tuple[dict[str, str], str]:
     return {DATA_ENV: str(tmp)}, f"tiny MNIST stand-in (600 + 200 images, no data/MNIST/raw) in {tmp}"
 
 
-def start_server(log_path: Path, options: list[str]) -> tuple[subprocess.Popen, str, str]:
+def start_server(
+    log_path: Path, options: list[str], extra_env: dict | None = None
+) -> tuple[subprocess.Popen, str, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -151,6 +162,7 @@ def start_server(log_path: Path, options: list[str]) -> tuple[subprocess.Popen, 
     rooms = log_path.parent / "data"  # the class rooms' SQLite file: a temp folder, never the working directory
     rooms.mkdir(exist_ok=True)
     env["LOGITLAB_DATA_DIR"] = str(rooms)
+    env.update(extra_env or {})
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--runner.fastReruns", "true"]
     cmd += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
@@ -213,7 +225,7 @@ class Learner:
 
     async def open(self, path: str, query: str) -> Tab:
         await self.close()
-        self.tab = Tab(self.args.url, timeout=self.args.timeout)
+        self.tab = Tab(self.args.urls[self.n % len(self.args.urls)], timeout=self.args.timeout)  # replicas in turn
         self.record("first paint", await self.tab.open(path, query))
         return self.tab
 
@@ -377,8 +389,14 @@ class Hog(Learner):
 
 
 async def fresh_sessions(args, sampler: ProcSampler | None) -> tuple[list[tuple[str, float, float]], list[str]]:
-    """Each link page once to warm it, then once more in a fresh session: [(page, server CPU s, wall s)], errors."""
+    """Each link page once to warm it, then once more in a fresh session: [(page, server CPU s, wall s)], errors.
+    (Measured on the first replica; the others get one warm visit, as the first has.)"""
     out, errors = [], []
+    for url in args.urls[1:]:
+        tab = Tab(url, timeout=args.timeout)
+        await tab.open(PATHS["start"], "")
+        errors.extend(tab.errors)
+        await tab.close()
     for visit in ("start", "sigmoid", "logistic", "losses", "mnist", "plane"):
         for measured in (False, True):
             tab = Tab(args.url, timeout=args.timeout)
@@ -443,19 +461,35 @@ def report(args, stats: Stats, cpu: float, rss_peak: int, client_cpu: float, hog
 
 def one_run(args, hog: bool) -> tuple[str, list[float]]:
     """Serve (unless --url), measure fresh sessions, run the class; the final line and the others' results."""
-    proc, sampler = None, None
+    procs, sampler, stack = [], None, contextlib.ExitStack()
     if args.given_url is None:
-        log = Path(tempfile.mkdtemp(prefix="classroom-")) / "server.log"
-        proc, args.url, data = start_server(log, args.option)
-        extra = f" with {' '.join(args.option)}" if args.option else ""
-        print(f"server: {args.url}{extra}, pid {proc.pid}, log {log}; {data}", flush=True)
-        pid = proc.pid
+        folder = Path(tempfile.mkdtemp(prefix="classroom-"))
+        env = {}
+        if args.ray:  # a Ray head of 2 CPUs here; every replica's runs go to it (engine.runtime.cluster)
+            token = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+            address, head = stack.enter_context(ray_head({**os.environ, **token}, folder / "ray.log"))
+            env = {**token, "LOGITLAB_RAY_ADDRESS": address, "LOGITLAB_RAY_REGISTRY": f"bench-{secrets.token_hex(4)}"}
+            procs.append(head)
+            print(f"ray: head at {address}, pid {head}, log {folder / 'ray.log'}", flush=True)
+        args.urls = []
+        for i in range(args.replicas):
+            log = folder / f"server-{i + 1}.log"
+            proc, url, data = start_server(log, args.option, env)
+            stack.callback(stop_server, proc)
+            procs.append(proc.pid)
+            args.urls.append(url)
+            extra = f" with {' '.join(args.option)}" if args.option else ""
+            print(f"server: {url}{extra}, pid {proc.pid}, log {log}; {data}", flush=True)
+        args.url = args.urls[0]
+        pid = None
     else:
         args.url, pid = args.given_url, args.pid
+        args.urls = [args.url]
+        procs = [pid] if pid else []
         print(f"server: {args.url} (not started here{f', pid {pid}' if pid else ''}); its own MNIST data")
     try:
-        if pid:
-            sampler = ProcSampler(pid)
+        if procs:
+            sampler = ProcSampler(*procs)
             sampler.start()
         if sampler:
             cpu0 = sampler.cpu()
@@ -473,8 +507,8 @@ def one_run(args, hog: bool) -> tuple[str, list[float]]:
         cpu0, client0 = (sampler.cpu() if sampler else 0.0), time.process_time()
         stats = asyncio.run(run_class(args, sampler, hog))
         stats.errors[:0] = fresh_errors
-        if proc is not None and any("error" in e.lower() for e in stats.errors):
-            print(f"(the app's tracebacks are in {log})")
+        if args.given_url is None and any("error" in e.lower() for e in stats.errors):
+            print(f"(the app's tracebacks are in {folder})")
         cpu = (sampler.cpu() - cpu0) if sampler else float("nan")
         line = report(args, stats, cpu, sampler.rss_peak if sampler else 0, time.process_time() - client0, hog)
         others = [v for a, vs in stats.times.items() if a.startswith("result") for v in vs]
@@ -482,8 +516,7 @@ def one_run(args, hog: bool) -> tuple[str, list[float]]:
     finally:
         if sampler:
             sampler.stop()
-        if proc is not None:
-            stop_server(proc)
+        stack.close()
 
 
 def main() -> None:
@@ -507,6 +540,8 @@ def main() -> None:
         "--option", action="append", default=[], metavar="NAME=VALUE", help="a streamlit option for the server"
     )
     parser.add_argument("--pid", type=int, help="with --url: the server's PID, to sample its CPU and RSS")
+    parser.add_argument("--replicas", type=int, default=1, help="app servers to start; learners use them in turn")
+    parser.add_argument("--ray", action="store_true", help="start a Ray head (2 CPUs) and train every run on it")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--hog", action="store_true", help="one extra learner runs the heaviest logistic work")
     mode.add_argument("--compare-hog", action="store_true", help="the class without, then with the hog")

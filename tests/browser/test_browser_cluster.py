@@ -1,7 +1,7 @@
 """Real browsers on two app replicas that train on one Ray cluster (``engine.runtime.cluster``).
 
-A Ray head is started here on 127.0.0.1 (``ray start --head --block``: stopping that one process by its PID
-stops every process of the cluster), two app servers on two ports point at it, and one learner per replica
+A Ray head is started here on 127.0.0.1 (``bench/ray_head.py``: stopping ``ray start --head --block`` by
+its PID stops every process of the cluster), two app servers on two ports point at it, and one learner per replica
 trains MNIST with the same settings: one run on the cluster, both see it finish. Then the same with the
 first replica killed mid-run: the second learner still sees the run finish. Skipped with the reason
 without Ray (``pip install -r requirements-cluster.txt``), failing instead under CI.
@@ -14,18 +14,15 @@ import os
 import re
 import secrets
 import signal
-import subprocess
-import sys
-import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from bench.ray_head import ray_head
 from engine.data.mnist import DATA_ENV
 from tests.browser.test_browser_jobs import open_mnist_tab, stop_button
-from tests.conftest import ROOT, SERVER_PIDS, _free_port, _skip_or_fail, open_tab, serve_app
+from tests.conftest import SERVER_PIDS, _skip_or_fail, open_tab, serve_app
 from tests.helpers import set_number
 
 pytestmark = pytest.mark.browser
@@ -36,48 +33,6 @@ def asked_and_joined(logs: list[Path], kind: str) -> tuple[int, int]:
     asked = len(re.findall(rf"job \d+ \({kind}\) asked for on the cluster", text))
     joined = len(re.findall(rf"job \d+ \({kind}\) joined on the cluster", text))
     return asked, joined
-
-
-@contextlib.contextmanager
-def ray_head(env: dict[str, str], log_path: Path):
-    """A one-node Ray cluster (2 CPUs) on 127.0.0.1; yields its address; stops it by the PID it started."""
-    ray_cli = Path(sys.executable).with_name("ray")
-    port = _free_port()
-    temp_dir = tempfile.mkdtemp(prefix="lray")  # Ray's sockets need a short path
-    cmd = [
-        str(ray_cli),
-        "start",
-        "--head",
-        "--block",
-        "--port",
-        str(port),
-        "--node-ip-address",
-        "127.0.0.1",
-        "--num-cpus",
-        "2",
-        "--include-dashboard",
-        "false",
-        "--disable-usage-stats",
-        "--temp-dir",
-        temp_dir,
-    ]
-    env = {**env, "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"}  # stopped at the end of a test: nothing to drain
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while "Ray runtime started" not in log_path.read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Ray head did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()  # `ray start --block` stops the cluster's processes when it is stopped
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # its own process group, started above
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +53,7 @@ def test_two_replicas_share_one_run_on_the_cluster_and_it_outlives_a_replica(
     browser, tmp_path, slow_mnist_root, cluster_env
 ):
     logs = [tmp_path / "replica-1.log", tmp_path / "replica-2.log"]
-    with ray_head(cluster_env, tmp_path / "ray.log") as address, contextlib.ExitStack() as stack:
+    with ray_head(cluster_env, tmp_path / "ray.log") as (address, _), contextlib.ExitStack() as stack:
         env = {**cluster_env, "LOGITLAB_RAY_ADDRESS": address, DATA_ENV: str(slow_mnist_root)}
         urls = [stack.enter_context(serve_app(log, env)) for log in logs]
         first_context, first = open_tab(browser, urls[0])
