@@ -259,6 +259,11 @@ def ended_badly(job: Job) -> str | None:
                 "something unexpected went wrong ({name}); the details are in the server's log.",
                 name=type(job.error).__name__,
             )
+        if getattr(job.error, "retry", False):  # nothing wrong with the run itself (a cluster machine went away)
+            return _(
+                "Training failed: {reason} Press Train to run it again; your table and your last result are kept.",
+                reason=reason,
+            )
         return _(
             "Training failed: {reason} Your table and your last result are kept; change the settings or the "
             "data and press Train again.",

@@ -58,6 +58,7 @@ from engine.runtime.ray_registry import (
     share_big_args,
 )
 from engine.runtime.runs import Limits, RunRefused
+from engine.text import Msg
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +108,11 @@ class RemoteJob:
         self.total = snap["total"]
         self.estimate_s = snap["estimate_s"]
         self._runner = runner
-        self._snap = snap
         self._history: tuple[dict, ...] = tuple(snap["history"])
         self._at = time.monotonic()
         self._result: Any = None
-        self._has_result = False
         self._lock = threading.Lock()
+        self._snap = self._with_result(snap)
 
     # --- read like a Job -----------------------------------------------------------------------
 
@@ -138,13 +138,8 @@ class RemoteJob:
 
     @property
     def result(self) -> Any:
-        if self.status != "done":
-            return None
-        with self._lock:
-            if not self._has_result:
-                self._result = self._runner._call(self._runner.registry.result.remote(self.seq))
-                self._has_result = True
-            return self._result
+        """The finished run's result (fetched once, when the run is first seen done)."""
+        return self._result if self.status == "done" else None
 
     def progress(self) -> Progress:
         s = self._fresh()
@@ -174,12 +169,27 @@ class RemoteJob:
             except RunLost:
                 new = None
             if new is None or new["incarnation"] != self.incarnation:  # the registry went away, or forgot it
-                new = {**snap, "status": "failed", "error": registry_lost(), "watchers": frozenset()}
+                new = self._lost(snap)
             else:
                 rows = new["history"]
                 self._history = self._history + tuple(rows) if new["delta"] else tuple(rows)
+                new = self._with_result(new)
             self._snap, self._at = new, time.monotonic()
             return new
+
+    def _with_result(self, snap: dict) -> dict:
+        """``snap``, with the result fetched when it says done (a page reads both at once); lost if it cannot be."""
+        if snap["status"] != "done" or self._result is not None:
+            return snap
+        try:
+            self._result = self._runner._call(self._runner.registry.result.remote(self.seq))
+        except RunLost:
+            return self._lost(snap)
+        return snap if self._result is not None else self._lost(snap)
+
+    @staticmethod
+    def _lost(snap: dict) -> dict:
+        return {**snap, "status": "failed", "error": registry_lost(), "watchers": frozenset()}
 
 
 class RayRunner:
@@ -227,11 +237,14 @@ class RayRunner:
                 snap = self._call(self.registry.submit.remote(key, fn, watcher, total, slot, estimate_s, advice))
                 if "missing" in snap:  # other runs pushed it out meanwhile: a very busy cluster
                     raise RunRefused("The cluster is very busy right now. Press Train again in a minute.")
+            job = self._job(key, snap)
+        except RunLost as lost:  # a page shows a refusal as a plain notice, and keeps its last result
+            self.counts["refused"] += 1
+            raise RunRefused(Msg("{reason} Press Train again in a minute.", reason=lost.msg)) from lost
         except RunRefused:
             self.counts["refused"] += 1
             raise
         self.counts["joined" if snap["joined"] else "submitted"] += 1
-        job = self._job(key, snap)
         what = "joined" if snap["joined"] else "asked for"
         log.info(
             "job %d (%s) %s on the cluster: %d watching", job.seq, getattr(key, "kind", "?"), what, len(job.watchers)
@@ -240,11 +253,19 @@ class RayRunner:
         return job
 
     def find(self, key):
-        snap = self._call(self.registry.find.remote(key))
-        return None if snap is None else self._job(key, snap)
+        """The run for ``key`` if the cluster has one (None too when the cluster cannot be asked)."""
+        try:
+            snap = self._call(self.registry.find.remote(key))
+            return None if snap is None else self._job(key, snap)
+        except RunLost:
+            return None
 
     def remember(self, key, result):
-        return self._job(key, self._call(self.registry.remember.remote(key, result)))
+        """Keep ``result`` as the finished run for ``key`` (nothing, and None, when the cluster cannot be reached)."""
+        try:
+            return self._job(key, self._call(self.registry.remember.remote(key, result)))
+        except RunLost:
+            return None
 
     def seen(self, job: RemoteJob, watcher: str, now: float | None = None) -> None:
         self._watch(job, watcher)
@@ -256,7 +277,10 @@ class RayRunner:
             if entry is not None:
                 entry[1].discard(watcher)
         job._at = 0.0
-        return bool(self._call(self.registry.stop.remote(job.seq, watcher)))
+        try:
+            return bool(self._call(self.registry.stop.remote(job.seq, watcher)))
+        except RunLost:  # the registry, and its runs, are gone
+            return True
 
     def ahead(self, job: RemoteJob) -> int:
         return int(job._fresh()["ahead"])
@@ -265,10 +289,14 @@ class RayRunner:
         return job._fresh()["expected_wait"]
 
     def running(self) -> int:
-        return int(self.stats()["running"])
+        with contextlib.suppress(RunLost):
+            return int(self.stats()["running"])
+        return 0
 
     def queued(self) -> int:
-        return int(self.stats()["queued"])
+        with contextlib.suppress(RunLost):
+            return int(self.stats()["queued"])
+        return 0
 
     def idle(self) -> bool:
         stats = self.stats()
@@ -326,6 +354,9 @@ class RayRunner:
             raise registry_lost() from exc
         except (rx.RayError, TimeoutError) as exc:
             log.warning("the cluster's registry did not answer: %s", type(exc).__name__)
+            if isinstance(exc, rx.RayActorError):  # it is gone (its node restarted): the next call finds or starts one
+                with contextlib.suppress(Exception):
+                    self.registry = registry(self.limits)
             raise registry_lost() from exc
 
     def _job(self, key, snap: dict) -> RemoteJob:

@@ -41,7 +41,10 @@ SHARED_KEEP = 4  # large arguments the registry keeps for the next runs (MNIST i
 
 
 class RunLost(Explained, RuntimeError):
-    """A run the cluster lost: the machine training it went away, or the registry cannot be reached."""
+    """A run the cluster lost: the machine training it went away, or the registry cannot be reached. Nothing was
+    wrong with the run: the same Train again runs it anew (``retry``; failed runs are not kept)."""
+
+    retry = True
 
 
 def _machine_lost() -> RunLost:

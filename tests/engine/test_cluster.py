@@ -7,6 +7,7 @@ Every wait here waits for a condition (a status, a count), with a deadline.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import subprocess
@@ -174,6 +175,9 @@ def test_a_worker_that_dies_fails_the_run_plainly_and_train_again_runs_it(replic
     assert job.wait(60)
     assert job.status == FAILED and isinstance(job.error, ray_registry.RunLost)
     assert "stopped before the run finished" in str(job.error)
+    from ui.jobs_view import ended_badly
+
+    assert ended_badly(job).endswith("Press Train to run it again; your table and your last result are kept.")
     again = runner.submit(spec("crash"), fn, watcher="a")  # the learner presses Train again
     assert again.seq != job.seq and again.wait(60) and again.status == DONE
 
@@ -224,6 +228,19 @@ def test_watchers_of_a_replica_that_went_away_age_out_and_their_run_stops(replic
     connected.clear()  # its tab closed: the heartbeat stops vouching for it, the registry's TTL lets it go
     assert until(lambda: job.finished, timeout=30, what="the run to stop")
     assert job.status == STOPPED
+
+
+def test_a_registry_that_went_away_fails_its_runs_plainly_and_the_next_train_works(replica):
+    runner = replica()
+    job = runner.submit(spec("orphan"), functools.partial(counting, 4000, 0.01), watcher="a")
+    until(lambda: job.status == RUNNING, what="the run to start")
+    ray.kill(runner.registry)  # the head's registry is lost (a restarted head node)
+    assert until(lambda: job.finished, what="the run to end") and job.status == FAILED
+    assert isinstance(job.error, ray_registry.RunLost)
+    with contextlib.suppress(ray_registry.RunLost):  # a call that finds it gone looks for a new one
+        runner.find(spec("any"))
+    again = runner.submit(spec("orphan"), functools.partial(counting, 3, 0.0), watcher="a")
+    assert again.wait(60) and again.status == DONE and again.incarnation != job.incarnation
 
 
 def test_resources_mnist_asks_for_a_gpu_share_only_where_there_is_one(monkeypatch):
