@@ -96,6 +96,21 @@ def test_a_run_trains_on_the_cluster_with_its_progress_and_result(replica):
     assert runner.stats()["counts"]["done"] == 1
 
 
+def test_the_course_preset_trained_on_the_cluster_gives_the_notes_numbers(replica):
+    from engine.data import course
+    from engine.models import logistic
+
+    preset = course.PRESETS["table_6x2"]
+    X, y = preset.xy()
+    fn = functools.partial(logistic.fit_and_advise, X, y, preset.settings)
+    job = replica().submit(RunSpec("logistic", "6x2", preset.settings), fn, watcher="a", total=preset.settings.epochs)
+    assert job.wait(60) and job.status == DONE
+    fit = job.result.fit
+    assert [round(w, 4) for w in fit.weight] == [3.2530, 1.5179] and round(fit.bias, 4) == -14.4819
+    assert len(fit.history) == len(fn(None).fit.history)  # every epoch's row came back
+    assert job.progress().epoch == preset.settings.epochs - 1
+
+
 def test_identical_specs_from_two_replicas_join_one_run(replica):
     first = replica()
     second = replica()  # another app server pointed at the same cluster
