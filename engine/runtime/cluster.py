@@ -9,7 +9,7 @@ no difference. Ray is imported here and in ``ray_registry`` only, and these only
   ``JobRunner``, so runs are named by their spec (identical specs from any replica join one run) and every
   fair-share rule holds for the whole cluster: one active run per session per page, the queue bound, the
   work limit, watchers that age out, the finished-run store bounded in bytes. Its runs at once are the
-  cluster's CPUs (``LOGITLAB_RAY_RUNS`` to set them); its limits are the environment of the replica that
+  cluster's CPUs, followed as workers join and leave (``LOGITLAB_RAY_RUNS`` fixes them); its limits are the environment of the replica that
   started it.
 - **A run** is the job function the embedded runner would call (a ``functools.partial`` of an engine trainer
   with its data and settings). The registry's worker thread sends it to a Ray task with one CPU; MNIST runs

@@ -473,6 +473,8 @@ class JobRunner:
         """The next run a free worker may start (called with the lock): the first by :meth:`_order`, except that long
         runs may hold at most ``workers - 1`` workers, so that one is always free for the short runs of a class."""
         self._pending = [(job, fn) for job, fn in self._pending if job.status == QUEUED]
+        if sum(1 for job in self._active.values() if job.status == RUNNING) >= self.workers:  # (after a resize down)
+            return None
         long_running = sum(1 for job in self._active.values() if job.status == RUNNING and self._long(job))
         for item in sorted(self._pending, key=lambda item: self._order(item[0])):
             if not self._long(item[0]) or long_running < max(1, self.workers - 1):
@@ -509,6 +511,17 @@ class JobRunner:
             else:
                 with self._lock:
                     self._finish(job, DONE, result=result)
+
+    def resize(self, workers: int) -> None:
+        """Run at most ``workers`` jobs at once from now on (a cluster that gained or lost machines). Running jobs
+        go on; with fewer, no new one starts until the running ones are fewer than ``workers``."""
+        with self._wake:
+            self.workers = max(1, int(workers))
+            while len(self._threads) < self.workers:
+                thread = threading.Thread(target=self._work, name=f"logitlab-job-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            self._wake.notify_all()
 
     def close(self) -> None:
         """Stop the worker threads once the queue is drained (jobs already running finish)."""

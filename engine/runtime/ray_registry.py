@@ -6,6 +6,7 @@ the cluster, by Ray's worker processes. Nothing here knows about Streamlit.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -178,7 +179,7 @@ def _portable(error: BaseException | None) -> BaseException | None:
 class Registry:
     """The cluster's runs (a Ray actor: see :func:`registry`). Every method answers with plain data."""
 
-    def __init__(self, limits: Limits, runs: int) -> None:
+    def __init__(self, limits: Limits, runs: int, fixed_runs: bool = False) -> None:
         self.runner = JobRunner(runs, limits=limits, threads_per_job=None, reap_every=HEARTBEAT_S)
         self.incarnation = uuid.uuid4().hex[:12]  # a registry started again knows none of the old runs
         self._jobs: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # seq -> Job
@@ -189,6 +190,8 @@ class Registry:
         self._me = ray.get_runtime_context().current_actor
         for _ in range(runs):  # (not waited for)
             _warm.remote()
+        if not fixed_runs:  # follow the cluster's CPUs as workers join and leave
+            threading.Thread(target=self._follow_cluster, name="logitlab-capacity", daemon=True).start()
         log.info("registry %s: %d runs at once", self.incarnation, runs)
 
     # --- replicas' calls ---------------------------------------------------------------------
@@ -293,6 +296,15 @@ class Registry:
 
     # --- inside ------------------------------------------------------------------------------
 
+    def _follow_cluster(self) -> None:
+        while True:
+            time.sleep(HEARTBEAT_S)
+            with contextlib.suppress(Exception):  # a GCS that blinks: try again at the next beat
+                cpus = cluster_runs()
+                if cpus != self.runner.workers:
+                    log.info("registry %s: %d runs at once (was %d)", self.incarnation, cpus, self.runner.workers)
+                    self.runner.resize(cpus)
+
     def _keep(self, job) -> None:
         with self._lock:
             self._jobs[job.seq] = job
@@ -374,7 +386,7 @@ def registry(limits: Limits | None = None):
     ``LOGITLAB_RAY_REGISTRY`` names it (default ``logitlab-runs``): two deployments that share one cluster, but
     not their runs, give it two names."""
     limits = limits or Limits.from_env()
-    runs = int(_env_float("LOGITLAB_RAY_RUNS", 0)) or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    fixed = int(_env_float("LOGITLAB_RAY_RUNS", 0))
     actor = ray.remote(Registry).options(
         name=os.environ.get("LOGITLAB_RAY_REGISTRY") or REGISTRY,
         namespace=NAMESPACE,
@@ -384,4 +396,9 @@ def registry(limits: Limits | None = None):
         max_concurrency=CONCURRENCY,
         resources={"node:__internal_head__": 0.001},  # with the cluster, not with a replica that may go away
     )
-    return actor.remote(limits, runs)
+    return actor.remote(limits, fixed or cluster_runs(), bool(fixed))
+
+
+def cluster_runs() -> int:
+    """Runs at once on the cluster as it is now: one per CPU of its nodes (at least one)."""
+    return max(1, int(ray.cluster_resources().get("CPU", 0)))

@@ -316,6 +316,31 @@ def test_the_queue_is_bounded_with_a_plain_refusal():
         r.close()
 
 
+def test_a_resized_runner_runs_as_many_jobs_at_once_as_it_is_told():
+    r = jobs.JobRunner(workers=2, limits=Limits(max_queued=10), reap_every=None)
+    gate = threading.Event()
+    try:
+        jobs_ = [r.submit(RunSpec("z", "d", _Settings(epochs=i)), gated(gate), watcher=f"w{i}") for i in range(4)]
+
+        def running() -> int:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and sum(j.status == jobs.RUNNING for j in jobs_) < min(r.workers, 4):
+                time.sleep(0.01)
+            return sum(j.status == jobs.RUNNING for j in jobs_)
+
+        assert r.workers == 2 and running() == 2
+        r.resize(4)  # a cluster that gained a machine
+        assert running() == 4
+        r.resize(1)  # and lost it: running jobs go on, no new one starts until fewer than one runs
+        later = r.submit(RunSpec("z", "d", _Settings(epochs=9)), gated(gate), watcher="w9")
+        assert later.status == jobs.QUEUED
+        gate.set()
+        assert later.wait(10) and later.status == jobs.DONE
+    finally:
+        gate.set()
+        r.close()
+
+
 def test_a_run_over_the_work_limit_is_refused_with_its_estimate():
     r = _fair_runner(max_run_seconds=120)
     try:
