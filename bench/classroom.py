@@ -548,6 +548,8 @@ def main() -> None:
     mode.add_argument("--room", action="store_true", help="a teacher's room: learners join and answer checkpoints")
     args = parser.parse_args()
     if args.room:
+        if args.replicas != 1 or args.ray:
+            parser.error("--room runs on one app: leave out --replicas and --ray")
         from classroom_room import room_run
 
         print(room_run(args), flush=True)

@@ -226,6 +226,7 @@ def room_run(args) -> str:
     else:
         args.url, pid = args.given_url, args.pid
         print(f"server: {args.url} (not started here; its own rooms database)")
+    args.urls = [args.url]  # one app (--replicas and --ray are for the class without a room)
     try:
         if pid:
             sampler = base.ProcSampler(pid)
