@@ -14,9 +14,7 @@ no difference. Ray is imported here and in ``ray_registry`` only, and these only
 - **A run** is the job function the embedded runner would call (a ``functools.partial`` of an engine trainer
   with its data and settings). The registry's worker thread sends it to a Ray task with one CPU; MNIST runs
   ask for ``LOGITLAB_RAY_MNIST_GPUS`` of a GPU (default 0.25: four small runs share one) when the cluster has
-  one, and the trainer then picks CUDA there. A long run (``LOGITLAB_LONG_RUN_SECONDS``) runs at a lower CPU
-  priority in a worker process of its own, so on a shared node the class's short runs go first. The task
-  reports its epochs to the registry in batches, every
+  one, and the trainer then picks CUDA there. The task reports its epochs to the registry in batches, every
   ``FLUSH_S``, and hears in the answer whether to stop; its result comes back to the registry's store.
   Arguments of 4 MB or more (MNIST, an uploaded table) go to the cluster once, named by their contents, only
   when a new run needs them; each worker process keeps the last two it trained on.

@@ -39,9 +39,6 @@ KEEP_ENDED_S = 300.0  # an ended run stays readable this long, so every replica 
 CONCURRENCY = 256  # the registry's threads: replicas' calls, trainers' reports, one per run at once
 SHARE_BYTES = 4 * 2**20  # a job function's argument this large goes to the cluster once, named (see share_big_args)
 SHARED_KEEP = 4  # large arguments the registry keeps for the next runs (MNIST is 55 MB)
-LONG_RUN_NICE = (
-    10  # how much lower a long run's process is scheduled (Ray's workers run at niceness 15; the most is 19)
-)
 
 
 class RunLost(Explained, RuntimeError):
@@ -154,21 +151,15 @@ def _warm() -> None:
     import engine.models.softmax  # noqa: F401
 
 
-def _train(fn: JobFn, refs: dict[str, Any], registry, token: str, long: bool = False) -> Any:
-    """One run in a Ray worker process: ``fn`` with the shared data, its reports batched to the registry."""
+@ray.remote(num_cpus=1, max_retries=0)
+def _train(fn: JobFn, refs: dict[str, Any], registry, token: str) -> Any:
     import torch
 
     torch.set_num_threads(1)  # one CPU per run, as Ray reserved it
-    if long:  # a long run (in a worker process of its own, which ends with it) yields the CPU to the class's runs
-        os.nice(LONG_RUN_NICE)
     reporter = _Reporter(registry, token)
     result = _with_shared(fn, refs)(reporter)
     reporter.flush()  # the last epochs; the run is finished whatever the answer
     return result
-
-
-_train_short = ray.remote(num_cpus=1, max_retries=0)(_train)
-_train_long = ray.remote(num_cpus=1, max_retries=0, max_calls=1)(_train)  # its process ends with it
 
 
 # --- the registry: one per cluster ---------------------------------------------------------------
@@ -354,10 +345,9 @@ class Registry:
             job = holder[0] if holder else None
             token = uuid.uuid4().hex
             self._reports[token] = report
-            long = job is not None and job.estimate_s is not None and job.estimate_s > self.runner.limits.long_run_s
-            train = _train_long if long else _train_short
-            resources = resources_for(key, ray.cluster_resources().get("GPU", 0))
-            ref = train.options(**resources).remote(fn, refs, self._me, token, long)
+            ref = _train.options(**resources_for(key, ray.cluster_resources().get("GPU", 0))).remote(
+                fn, refs, self._me, token
+            )
             try:
                 while not ray.wait([ref], timeout=FLUSH_S)[0]:
                     if job is not None and job.stop_requested:  # a queued task never reports: stop it here

@@ -258,24 +258,6 @@ def test_a_registry_that_went_away_fails_its_runs_plainly_and_the_next_train_wor
     assert again.wait(60) and again.status == DONE and again.incarnation != job.incarnation
 
 
-def niceness(report):
-    report(0, {})
-    return os.nice(0), os.getpid()
-
-
-def test_a_long_run_yields_the_cpu_in_a_worker_process_of_its_own(replica):
-    runner = replica(long_run_s=10)
-    short = runner.submit(spec("nice", n=1), niceness, watcher="a", estimate_s=1)
-    long = runner.submit(spec("nice", n=2), niceness, watcher="a", estimate_s=60)
-    assert short.wait(60) and long.wait(60)
-    assert long.status == DONE, long.error
-    base = short.result[0]  # (Ray runs its workers at niceness 15 already: below the app's own processes)
-    assert long.result[0] == min(19, base + ray_registry.LONG_RUN_NICE) > base
-    after = runner.submit(spec("nice", n=3), niceness, watcher="a", estimate_s=1)
-    assert after.wait(60) and after.result[0] == base  # no later run inherits the lower priority
-    assert after.result[1] != long.result[1]  # the long run's process ended with it
-
-
 def test_resources_mnist_asks_for_a_gpu_share_only_where_there_is_one(monkeypatch):
     mnist, table = RunSpec("mnist", "d", ()), RunSpec("logistic", "d", ())
     assert ray_registry.resources_for(mnist, 0) == {"num_cpus": 1}
