@@ -16,10 +16,10 @@ import streamlit as st
 from engine.data import course, tables
 from engine.data import upload as datamod
 from engine.models import logistic
-from engine.runtime.runs import RunSpec
+from engine.runtime.runs import RunSpec, data_fingerprint
 from engine.text import N_
-from ui import cache, jobs_view, links
 from ui import course as course_ui
+from ui import jobs_view, links
 from ui import logistic_decision as decision
 from ui import logistic_next_steps as next_steps
 from ui import logistic_results as results
@@ -70,7 +70,7 @@ def prepare(frame: pd.DataFrame, features, label, dropna: bool, merge: bool, ide
         return state.prepared[1]
     try:
         data = datamod.binary_data(frame, features, label, dropna=dropna, merge_labels=merge)
-        out = (data, None, cache.data_fingerprint(data.X, data.y) + repr((data.features, data.classes)))
+        out = (data, None, data_fingerprint(data.X, data.y) + repr((data.features, data.classes)))
     except datamod.DataError as exc:
         out = (None, exc, None)
     if identity is not None:

@@ -14,9 +14,9 @@ import streamlit as st
 
 from engine.data import course, mnist
 from engine.models import softmax as sm
-from engine.runtime.runs import RunSpec
-from ui import cache, draw_views, jobs_view, links, notebooks
+from engine.runtime.runs import RunSpec, data_fingerprint
 from ui import course as course_ui
+from ui import draw_views, jobs_view, links, notebooks
 from ui import mnist_views as mv
 from ui import softmax_views as sv
 from ui.app import enter_page
@@ -119,7 +119,7 @@ def small_table() -> None:
         for note in notes:
             st.info(tr(note))
     settings = table_ui.pull()
-    spec = RunSpec("softmax-table", cache.data_fingerprint(X, y), settings) if X is not None else None
+    spec = RunSpec("softmax-table", data_fingerprint(X, y), settings) if X is not None else None
     slot = state.table
     if (train or links.asks_for_result()) and X is not None:
         fn = partial(sm.train_table, X, y, n_classes, settings)

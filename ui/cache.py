@@ -10,7 +10,6 @@ Each page has its own section below.
 from __future__ import annotations
 
 import gc
-import hashlib
 import importlib
 import logging
 import os
@@ -110,16 +109,6 @@ def _warm_up() -> None:
         importlib.import_module(name)
     gc.collect()
     gc.freeze()
-
-
-def data_fingerprint(*arrays) -> str:
-    """A short hash of the arrays a run trains on (dtype, shape and bytes of each)."""
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(repr((a.dtype.str, a.shape)).encode())
-        h.update(a)  # the array's own buffer: no copy of a big table
-    return h.hexdigest()[:24]
 
 
 # --- Loss comparison ------------------------------------------------------------------------

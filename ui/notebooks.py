@@ -21,8 +21,8 @@ from engine.present.notebooks import logistic as nb_logistic
 from engine.present.notebooks import losses as nb_losses
 from engine.present.notebooks import plane as nb_plane
 from engine.present.notebooks import softmax as nb_softmax
+from engine.runtime.runs import data_fingerprint
 from engine.text import N_
-from ui.cache import data_fingerprint
 from ui.i18n import _, labels, translator
 from ui.text import md
 

@@ -23,11 +23,10 @@ from engine.models import plane_training as training
 from engine.present.charts import plane as charts
 from engine.present.notebooks import plane as notebook
 from engine.runtime.jobs import DONE
-from engine.runtime.runs import RunSpec
+from engine.runtime.runs import RunSpec, data_fingerprint
 from engine.text import N_, Msg, join
 from ui import jobs_view, links
 from ui.binding import Binding
-from ui.cache import data_fingerprint
 from ui.editors import reset_editor
 from ui.i18n import _
 from ui.uploads import Uploads

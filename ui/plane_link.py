@@ -14,10 +14,10 @@ import streamlit as st
 from engine.models import plane
 from engine.models import plane_training as training
 from engine.present.notebooks import plane as notebook
+from engine.runtime.runs import data_fingerprint
 from engine.text import N_
 from ui import links
 from ui import plane_control as pc
-from ui.cache import data_fingerprint
 from ui.i18n import _
 
 STEPS_KEY = "pln_steps_taken"  # not a widget: the steps training stands at, for the link

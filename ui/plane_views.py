@@ -15,8 +15,8 @@ import streamlit as st
 from engine.models import plane, plane_logistic
 from engine.models import plane_training as training
 from engine.present.charts import plane as charts
+from engine.runtime.runs import data_fingerprint
 from ui import jobs_view
-from ui.cache import data_fingerprint
 from ui.charts import show as show_chart
 from ui.i18n import _, translator
 from ui.plane_control import PlaneState, on_plane_click, stop_run

@@ -26,7 +26,7 @@ import ray
 from ray import exceptions as rx
 
 from engine.runtime.jobs import QUEUED, JobFn, JobRunner, JobStopped
-from engine.runtime.runs import Limits, approx_bytes
+from engine.runtime.runs import Limits, approx_bytes, data_fingerprint
 from engine.text import Explained
 
 log = logging.getLogger(__name__)
@@ -98,13 +98,9 @@ def data_key(obj: Any) -> str:
     digest = getattr(obj, "digest", None)
     if isinstance(digest, str) and digest:
         return f"digest:{digest}"
-    h = hashlib.sha256()
     if isinstance(obj, np.ndarray):
-        h.update(repr((obj.dtype.str, obj.shape)).encode())
-        h.update(np.ascontiguousarray(obj))
-    else:
-        h.update(pickle.dumps(obj, protocol=5))
-    return f"sha256:{h.hexdigest()[:32]}"
+        return f"arrays:{data_fingerprint(obj)}"
+    return f"pickle:{hashlib.sha256(pickle.dumps(obj, protocol=5)).hexdigest()[:24]}"
 
 
 def share_big_args(fn: JobFn, min_bytes: int = SHARE_BYTES) -> tuple[JobFn, dict[str, Any]]:

@@ -21,6 +21,7 @@ The limits (:class:`Limits`) are read from the environment once, with defaults s
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import sys
 from collections.abc import Hashable, Mapping
@@ -94,6 +95,16 @@ class Limits:
                 "Press Train again in a minute.",
                 n=queued,
             )
+
+
+def data_fingerprint(*arrays) -> str:
+    """A short hash of the arrays a run trains on (dtype, shape and bytes of each)."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(repr((a.dtype.str, a.shape)).encode())
+        h.update(a)  # the array's own buffer: no copy of a big table
+    return h.hexdigest()[:24]
 
 
 def approx_bytes(obj, _seen: set[int] | None = None) -> int:

@@ -38,8 +38,8 @@ from engine.present.notebooks import logistic as nb_logistic  # noqa: E402
 from engine.present.notebooks import losses as nb_losses  # noqa: E402
 from engine.present.notebooks import plane as nb_plane  # noqa: E402
 from engine.present.notebooks import softmax as nb_softmax  # noqa: E402
+from engine.runtime.runs import data_fingerprint  # noqa: E402
 from tests.helpers import english_sentences  # noqa: E402
-from ui.cache import data_fingerprint  # noqa: E402
 from ui.i18n import catalog  # noqa: E402
 
 EN, KO = catalog("en"), catalog("ko")
