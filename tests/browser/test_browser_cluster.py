@@ -21,7 +21,7 @@ import pytest
 
 from bench.ray_head import ray_head
 from engine.data.mnist import DATA_ENV
-from tests.browser.test_browser_jobs import open_mnist_tab, stop_button
+from tests.browser.test_browser_jobs import open_mnist_tab, stop_button, train_then_join
 from tests.conftest import SERVER_PIDS, _skip_or_fail, open_tab, serve_app
 from tests.helpers import set_number
 
@@ -65,10 +65,7 @@ def test_two_replicas_share_one_run_on_the_cluster_and_it_outlives_a_replica(
         first.get_by_text("Ray cluster, 2 CPUs, 0 GPUs").wait_for()  # the sidebar says where runs train
 
         # one run for both learners, each on their own replica
-        first.get_by_role("button", name="Train", exact=True).click()
-        stop_button(first).wait_for()
-        second.get_by_role("button", name="Train", exact=True).click()
-        second.get_by_text("1 other session is waiting for this same run").wait_for()
+        train_then_join(first, second)
         for tab in (first, second):
             tab.get_by_text("Most confused pairs").first.wait_for(timeout=120_000)
         assert asked_and_joined(logs, "mnist") == (1, 1)
@@ -76,10 +73,7 @@ def test_two_replicas_share_one_run_on_the_cluster_and_it_outlives_a_replica(
         # the first replica dies mid-run (it also started the cluster's registry): the run goes on for the second
         for tab in (first, second):
             set_number(tab, "Epochs", 50)
-        first.get_by_role("button", name="Train", exact=True).click()
-        stop_button(first).wait_for()
-        second.get_by_role("button", name="Train", exact=True).click()
-        second.get_by_text("1 other session is waiting for this same run").wait_for()
+        train_then_join(first, second)
         stop_button(second).wait_for()  # still running: the first replica goes while the run trains
         os.kill(SERVER_PIDS[urls[0]], signal.SIGKILL)
         second.get_by_text("Most confused pairs").first.wait_for(timeout=120_000)

@@ -27,6 +27,15 @@ def stop_button(tab):
     return tab.locator('[data-testid="stMain"]').get_by_role("button", name="Stop")
 
 
+def train_then_join(first, second) -> None:
+    """The first tab presses Train; once its run is going, the second presses Train with the same settings and is
+    told that it waits for that same run."""
+    first.get_by_role("button", name="Train", exact=True).click()
+    stop_button(first).wait_for()
+    second.get_by_role("button", name="Train", exact=True).click()
+    second.get_by_text("1 other session is waiting for this same run").wait_for()
+
+
 def open_mnist_tab(tab, url: str, epochs: int = 40) -> None:
     tab.get_by_role("heading", name="Start here: the course, step by step").wait_for()  # the entry script ran once
     tab.goto(url + "/softmax")
@@ -92,10 +101,7 @@ def test_two_sessions_pressing_train_with_the_same_settings_share_one_run(browse
         try:
             open_mnist_tab(first, url)
             open_mnist_tab(second, url)
-            first.get_by_role("button", name="Train", exact=True).click()
-            stop_button(first).wait_for()
-            second.get_by_role("button", name="Train", exact=True).click()
-            second.get_by_text("1 other session is waiting for this same run").wait_for()
+            train_then_join(first, second)
             for tab in (first, second):
                 tab.get_by_text("Most confused pairs").first.wait_for(timeout=120_000)
         finally:
