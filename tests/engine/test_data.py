@@ -515,3 +515,19 @@ def test_random_tables_read_as_before():
         lines += [delimiter.join(rng.choice(kind) for kind in kinds) for _ in range(rng.randint(1, 12))]
         text = "\n".join(lines) + rng.choice(["", "\n"])
         assert_read_as_before(text.encode(rng.choice(["utf-8", "utf-8-sig"])))
+
+
+def test_an_explained_error_pickles_with_its_message_id_and_parameters():
+    """Errors raised where a run trains (another process, on a cluster) reach the page translatable."""
+    import pickle
+
+    from engine.runtime.runs import RunRefused
+    from engine.text import Msg
+
+    for error in (
+        DataError("Column '{name}' is empty.", name="x1"),
+        RunRefused(Msg("{reason} Press Train again in a minute.", reason=Msg("The cluster is very busy."))),
+    ):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error)
+        assert back.msg == error.msg and back.msg.msgid == error.msg.msgid
