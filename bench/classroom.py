@@ -39,7 +39,6 @@ import contextlib
 import os
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from ray_head import ray_head  # noqa: E402
+from ray_head import free_port, ray_head  # noqa: E402
 from ws_client import Tab  # noqa: E402
 
 # Where a learner goes: (url path, link query); ``{s}`` is a seed no other learner uses.
@@ -155,9 +154,7 @@ def mnist_data_dir() -> tuple[dict[str, str], str]:
 def start_server(
     log_path: Path, options: list[str], extra_env: dict | None = None
 ) -> tuple[subprocess.Popen, str, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env, data = mnist_data_dir()
     rooms = log_path.parent / "data"  # the class rooms' SQLite file: a temp folder, never the working directory
     rooms.mkdir(exist_ok=True)

@@ -214,8 +214,7 @@ class RayRunner:
         self._watching: dict[tuple[str, int], tuple[RemoteJob, set[str]]] = {}  # this replica's sessions per run
         self._lock = threading.Lock()
         self._closed = threading.Event()
-        stats = self.stats()
-        self.workers = stats["runs"]
+        self.stats()  # the registry answers (else this replica trains runs itself: see ui.cache.job_runner)
         resources = ray.cluster_resources()
         self.cpus, self.gpus = int(resources.get("CPU", 0)), int(resources.get("GPU", 0))
         if warm_up is not None:  # this replica's pages still compute with PyTorch: the same start-up work
@@ -287,6 +286,11 @@ class RayRunner:
 
     def expected_wait(self, job: RemoteJob) -> float | None:
         return job._fresh()["expected_wait"]
+
+    @property
+    def workers(self) -> int:
+        """Runs at once on the cluster now (the registry follows its CPUs)."""
+        return int(self.stats()["runs"])
 
     def running(self) -> int:
         with contextlib.suppress(RunLost):

@@ -26,7 +26,7 @@ import ray
 from ray import exceptions as rx
 
 from engine.runtime.jobs import QUEUED, JobFn, JobRunner, JobStopped
-from engine.runtime.runs import Limits, approx_bytes, data_fingerprint
+from engine.runtime.runs import Limits, approx_bytes, data_fingerprint, env_number
 from engine.text import Explained
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,6 @@ def _machine_lost() -> RunLost:
 
 def registry_lost() -> RunLost:
     return RunLost("The app lost its connection to the cluster that trains the runs.")
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 # --- on a worker: one run ------------------------------------------------------------------------
@@ -370,7 +363,7 @@ class Registry:
 
 def resources_for(key, cluster_gpus: float) -> dict:
     """What a run asks the cluster for: one CPU; MNIST runs a share of a GPU too, when the cluster has one."""
-    gpus = _env_float("LOGITLAB_RAY_MNIST_GPUS", 0.25)
+    gpus = env_number("LOGITLAB_RAY_MNIST_GPUS", 0.25)
     if getattr(key, "kind", None) == "mnist" and gpus > 0 and cluster_gpus > 0:
         return {"num_cpus": 1, "num_gpus": min(gpus, 1.0)}
     return {"num_cpus": 1}
@@ -382,7 +375,7 @@ def registry(limits: Limits | None = None):
     ``LOGITLAB_RAY_REGISTRY`` names it (default ``logitlab-runs``): two deployments that share one cluster, but
     not their runs, give it two names."""
     limits = limits or Limits.from_env()
-    fixed = int(_env_float("LOGITLAB_RAY_RUNS", 0))
+    fixed = int(env_number("LOGITLAB_RAY_RUNS", 0))
     actor = ray.remote(Registry).options(
         name=os.environ.get("LOGITLAB_RAY_REGISTRY") or REGISTRY,
         namespace=NAMESPACE,

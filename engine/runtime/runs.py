@@ -48,7 +48,7 @@ class RunRefused(Explained, RuntimeError):
     """A run the app will not start now; the message says why and what to do instead."""
 
 
-def _env_number(name: str, default: float) -> float:
+def env_number(name: str, default: float) -> float:
     try:
         return float(os.environ.get(name, default))
     except ValueError:
@@ -68,12 +68,12 @@ class Limits:
     def from_env(cls) -> Limits:
         d = cls()
         return cls(
-            max_queued=max(0, int(_env_number("LOGITLAB_MAX_QUEUED", d.max_queued))),
-            max_run_seconds=max(0.0, _env_number("LOGITLAB_MAX_RUN_SECONDS", d.max_run_seconds)),
-            store_bytes=int(max(1.0, _env_number("LOGITLAB_STORE_MB", d.store_bytes / 2**20)) * 2**20),
-            store_runs=max(1, int(_env_number("LOGITLAB_STORE_RUNS", d.store_runs))),
-            watcher_ttl_s=max(1.0, _env_number("LOGITLAB_WATCHER_TTL_S", d.watcher_ttl_s)),
-            long_run_s=max(0.0, _env_number("LOGITLAB_LONG_RUN_SECONDS", d.long_run_s)),
+            max_queued=max(0, int(env_number("LOGITLAB_MAX_QUEUED", d.max_queued))),
+            max_run_seconds=max(0.0, env_number("LOGITLAB_MAX_RUN_SECONDS", d.max_run_seconds)),
+            store_bytes=int(max(1.0, env_number("LOGITLAB_STORE_MB", d.store_bytes / 2**20)) * 2**20),
+            store_runs=max(1, int(env_number("LOGITLAB_STORE_RUNS", d.store_runs))),
+            watcher_ttl_s=max(1.0, env_number("LOGITLAB_WATCHER_TTL_S", d.watcher_ttl_s)),
+            long_run_s=max(0.0, env_number("LOGITLAB_LONG_RUN_SECONDS", d.long_run_s)),
         )
 
     def check_estimate(self, estimate_s: float | None, advice: Msg | None) -> None:
